@@ -1,0 +1,47 @@
+import Core
+import Hummingbird
+import Logging
+import OpenAPIRuntime
+import Prometheus
+
+/// Builds the API application from configuration. `@main` and the tests both call this, so what is
+/// tested is what runs.
+func buildApplication(config: AppConfig) async throws -> some ApplicationProtocol {
+    let logger = config.makeLogger("auditmate.api")
+    let infrastructure = Infrastructure(config: config, applicationName: "auditmate-api", logger: logger)
+    let metrics = PrometheusCollectorRegistry()
+    let routes = RouteTable()
+
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    // Outermost first. Everything that must see the final status (ids, logs, metrics, headers) sits
+    // outside ErrorMiddleware, which turns errors into DRF responses.
+    router.addMiddleware {
+        RequestIDMiddleware()
+        AccessLogMiddleware()
+        MetricsMiddleware(registry: metrics)
+        SecurityHeadersMiddleware(strictTransportSecurity: config.isProduction)
+        AllowedHostsMiddleware(settings: config.http)
+        CORSMiddleware(allowedOrigins: config.http.corsAllowedOrigins)
+        ErrorMiddleware()
+        BodyLimitMiddleware(limit: config.http.maxRequestBodyBytes)
+        MethodNotAllowedMiddleware(routes: routes)
+    }
+
+    let handler = APIHandler(
+        infrastructure: infrastructure,
+        metrics: metrics,
+        schema: try SchemaDocument.bundled()
+    )
+    try handler.registerHandlers(on: RecordingTransport(router: router, table: routes))
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: nil),
+        services: infrastructure.services,
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await infrastructure.prepareSchema(environment: config.environment)
+    }
+    return app
+}

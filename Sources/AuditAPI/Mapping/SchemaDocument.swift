@@ -1,0 +1,37 @@
+import Foundation
+import OpenAPIRuntime
+import Yams
+
+/// The OpenAPI document the server is generated from, served as written (YAML) and as a JSON object.
+/// Converted once at start-up.
+struct SchemaDocument: Sendable {
+    let yaml: [UInt8]
+    let object: OpenAPIObjectContainer
+
+    init(yaml text: String) throws {
+        guard let tree = try Yams.load(yaml: text) else { throw SchemaDocumentError.empty }
+        let json = try JSONSerialization.data(withJSONObject: tree)
+        self.yaml = Array(text.utf8)
+        self.object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
+    }
+
+    /// `openapi.yaml`, shipped as a resource of the AuditAPI target.
+    static func bundled() throws -> SchemaDocument {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw SchemaDocumentError.missing
+        }
+        return try SchemaDocument(yaml: String(contentsOf: url, encoding: .utf8))
+    }
+}
+
+enum SchemaDocumentError: Error, CustomStringConvertible {
+    case missing
+    case empty
+
+    var description: String {
+        switch self {
+        case .missing: "openapi.yaml is missing from the AuditAPI resource bundle"
+        case .empty: "openapi.yaml is empty"
+        }
+    }
+}

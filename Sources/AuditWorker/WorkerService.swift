@@ -1,0 +1,45 @@
+import Core
+import Logging
+import ServiceLifecycle
+
+/// The worker daemon's main service. It waits for PostgreSQL and Redis, makes sure the schema is
+/// current, then runs until SIGTERM. (Consuming queues arrives with the queue engine.)
+struct WorkerService: Service {
+    let infrastructure: Infrastructure
+    let environment: AppConfig.Environment
+    let logger: Logger
+    /// How long start-up waits for dependencies that are still coming up (compose, Kubernetes).
+    var startupPatience: Duration = .seconds(30)
+
+    func run() async throws {
+        try await waitForDependencies()
+        try await infrastructure.prepareSchema(environment: environment)
+        logger.notice("worker ready")
+        try? await gracefulShutdown()
+        logger.notice("worker stopped")
+    }
+
+    private func waitForDependencies() async throws {
+        let deadline = ContinuousClock.now + startupPatience
+        var delay = Duration.milliseconds(250)
+        while true {
+            let status = await infrastructure.probe()
+            if status.isReady { return }
+            let reasons = ["postgres": status.postgres, "redis": status.redis].compactMapValues { $0 }
+            guard ContinuousClock.now + delay < deadline else {
+                throw WorkerStartupError(reasons: reasons)
+            }
+            logger.warning("waiting for dependencies", metadata: reasons.mapValues { .string($0) })
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+}
+
+struct WorkerStartupError: Error, CustomStringConvertible {
+    let reasons: [String: String]
+
+    var description: String {
+        "dependencies unavailable: " + reasons.keys.sorted().map { "\($0): \(reasons[$0]!)" }.joined(separator: "; ")
+    }
+}

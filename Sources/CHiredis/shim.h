@@ -1,0 +1,4 @@
+#ifndef AUDITMATE_CHIREDIS_SHIM_H
+#define AUDITMATE_CHIREDIS_SHIM_H
+#include <hiredis/hiredis.h>
+#endif

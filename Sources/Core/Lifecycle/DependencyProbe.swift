@@ -1,0 +1,40 @@
+import Logging
+import PostgresNIO
+
+/// The answer of one readiness check: `nil` for a dependency that answered, else why it did not.
+public struct DependencyStatus: Equatable, Sendable {
+    public var postgres: String?
+    public var redis: String?
+
+    public var isReady: Bool { postgres == nil && redis == nil }
+
+    /// Names of the dependencies that failed, for messages such as "redis unavailable".
+    public var failed: [String] {
+        [postgres.map { _ in "postgres" }, redis.map { _ in "redis" }].compactMap { $0 }
+    }
+}
+
+extension Infrastructure {
+    /// Asks PostgreSQL (`SELECT 1`) and Redis (`PING`) at once, each bounded by `timeout`.
+    public func probe(timeout: Duration = .seconds(2)) async -> DependencyStatus {
+        async let postgresFailure = Self.failure(within: timeout) { [postgres, logger] in
+            try await postgres.query("SELECT 1", logger: logger)
+        }
+        async let redisFailure = Self.failure(within: timeout) { [redis] in
+            try await redis.ping()
+        }
+        return await DependencyStatus(postgres: postgresFailure, redis: redisFailure)
+    }
+
+    private static func failure(
+        within timeout: Duration,
+        _ check: @escaping @Sendable () async throws -> Void
+    ) async -> String? {
+        do {
+            try await withDeadline(timeout, check)
+            return nil
+        } catch {
+            return PostgresFailure.reason(error)
+        }
+    }
+}

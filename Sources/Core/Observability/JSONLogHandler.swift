@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Writes each log record as one JSON object per line on standard output, the shape log shippers
+/// (Loki, CloudWatch, Elasticsearch) parse without configuration.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(
+        level: Logger.Level,
+        message: Logger.Message,
+        metadata explicit: Logger.Metadata?,
+        source: String,
+        file: String,
+        function: String,
+        line: UInt
+    ) {
+        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
+        var line = "{\"ts\":" + JSONText.quote(Self.timestamp()) + ",\"level\":" + JSONText.quote(level.rawValue)
+        line += ",\"logger\":" + JSONText.quote(label) + ",\"msg\":" + JSONText.quote(message.description)
+        for key in merged.keys.sorted() {
+            line += "," + JSONText.quote(key) + ":" + JSONText.quote(Self.flatten(merged[key]!))
+        }
+        line += "}\n"
+        Self.output.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
+    }
+
+    /// Serialises writes so concurrent records never interleave within a line.
+    private static let output = Mutex(())
+
+    private static func timestamp() -> String {
+        Date.now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    private static func flatten(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case .string(let text): text
+        case .stringConvertible(let convertible): convertible.description
+        case .array(let values): "[" + values.map(flatten).joined(separator: ", ") + "]"
+        case .dictionary(let values): "{" + values.keys.sorted().map { "\($0): \(flatten(values[$0]!))" }.joined(separator: ", ") + "}"
+        }
+    }
+}
+
+/// Minimal JSON string quoting for hand-built JSON lines.
+enum JSONText {
+    static func quote(_ text: String) -> String {
+        var output = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": output += "\\\""
+            case "\\": output += "\\\\"
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: output.unicodeScalars.append(scalar)
+            }
+        }
+        return output + "\""
+    }
+}

@@ -1,0 +1,66 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Databases for tests. The bundled migrations run once per test process into a template; each test
+/// or suite then gets its own copy (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds.
+public enum TestDatabase {
+    static let logger: Logger = {
+        var logger = Logger(label: "auditmate.tests.db")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// Unique per process, so parallel test processes never share a template.
+    static let templateName = "auditmate_template_\(ProcessInfo.processInfo.processIdentifier)"
+
+    private static let template = Task<Void, any Error> {
+        try await admin { client in
+            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(templateName)"), logger: logger)
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
+        }
+        _ = try await Migrator.applyBundled(settings: TestEnvironment.adminDatabase.with(database: templateName), logger: logger)
+    }
+
+    /// A fresh database with the current schema.
+    public static func migrated() async throws -> DatabaseSettings {
+        try await template.value
+        return try await create(from: templateName)
+    }
+
+    /// A fresh database with nothing in it, for migrator tests.
+    public static func empty() async throws -> DatabaseSettings {
+        try await create(from: "template0")
+    }
+
+    private static func create(from source: String) async throws -> DatabaseSettings {
+        let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await admin { client in
+            // The template may still show a closing connection for a moment after migration.
+            var attempt = 0
+            while true {
+                do {
+                    try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(source)"), logger: logger)
+                    return
+                } catch let error where PostgresFailure.sqlState(error) == "55006" && attempt < 50 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+        return TestEnvironment.adminDatabase.with(database: name)
+    }
+
+    /// Runs `body` with a client on `settings` (the test database, by default the admin one).
+    public static func withClient<Value: Sendable>(
+        _ settings: DatabaseSettings,
+        _ body: (PostgresClient) async throws -> Value
+    ) async throws -> Value {
+        try await PostgresClient.withRunning(settings: settings, applicationName: "auditmate-tests", logger: logger, body)
+    }
+
+    private static func admin<Value: Sendable>(_ body: (PostgresClient) async throws -> Value) async throws -> Value {
+        try await withClient(TestEnvironment.adminDatabase, body)
+    }
+}

@@ -1,0 +1,47 @@
+import Core
+import Foundation
+
+/// What the test command (`deploy/local/test.sh`) provides: a throwaway PostgreSQL and Redis on free
+/// loopback ports, a scratch folder, and the folder holding the built executables.
+public enum TestEnvironment {
+    public static let databaseURL = value("AUDITMATE_TEST_DATABASE_URL")
+    public static let redisURL = value("AUDITMATE_TEST_REDIS_URL")
+    public static let workDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_WORK_DIR"))
+    public static let binDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_BIN_DIR"))
+
+    /// The administrative database (`postgres`) of the test server.
+    public static var adminDatabase: DatabaseSettings {
+        try! DatabaseSettings(url: databaseURL)
+    }
+
+    public static var redis: RedisSettings {
+        try! RedisSettings(url: redisURL)
+    }
+
+    /// Environment variables for a process (or an `AppConfig`) pointed at `database` and the test Redis.
+    public static func processEnvironment(database: DatabaseSettings, redisURL: String = redisURL) -> [String: String] {
+        var password = database.password ?? ""
+        password = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
+        return [
+            "AUDITMATE_ENV": "development",
+            "DATABASE_URL": "postgres://\(database.username):\(password)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
+            "REDIS_URL": redisURL,
+            "LOG_LEVEL": "warning",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+    }
+
+    /// A development configuration for in-process servers: port 0 (any free port), quiet logs.
+    public static func config(database: DatabaseSettings, extra: [String: String] = [:]) throws -> AppConfig {
+        var config = try AppConfig(environment: processEnvironment(database: database).merging(extra) { _, new in new })
+        config.http.port = 0
+        return config
+    }
+
+    private static func value(_ name: String) -> String {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            fatalError("\(name) is not set: run the tests with `bash deploy/local/test.sh`, which starts PostgreSQL and Redis for them")
+        }
+        return value
+    }
+}

@@ -1,0 +1,143 @@
+# Shared by run.sh and test.sh: system packages, and PostgreSQL / Redis servers on 127.0.0.1 in a
+# folder of our own. Source it; every function prefixes its messages with "auditmate:".
+
+AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev pkg-config python3 python3-venv)
+
+am_say() { printf 'auditmate: %s\n' "$*" >&2; }
+am_die() { am_say "$*"; exit 1; }
+
+# Installs the Debian packages the build and the servers need, when any is missing. As root it runs
+# apt-get itself; otherwise it prints the exact line to run and stops.
+am_require_packages() {
+    local missing=()
+    local package
+    for package in "${AM_DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -eq 0 ]; then
+            am_say "installing ${missing[*]}"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -q >/dev/null
+            apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+        else
+            am_die "missing Debian packages; run: sudo apt-get install -y ${missing[*]}"
+        fi
+    fi
+    command -v swift >/dev/null || am_die "swift is not on PATH; install Swift 6.3 from https://www.swift.org/install/linux/ and retry"
+    AM_PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -x "$AM_PG_BIN/pg_ctl" ] || am_die "PostgreSQL server binaries not found under /usr/lib/postgresql"
+}
+
+# PostgreSQL refuses to run as root: as root, its commands run as the system 'postgres' user.
+am_as_db_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# True when something accepts connections on 127.0.0.1:$1.
+am_port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+am_free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Creates the PostgreSQL cluster in $1 (once) with superuser 'auditmate' / password $2.
+am_init_postgres() {
+    local dir=$1 password=$2
+    [ -f "$dir/PG_VERSION" ] && return 0
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    local pwfile
+    pwfile=$(mktemp)
+    printf '%s\n' "$password" >"$pwfile"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir" "$pwfile"; fi
+    am_as_db_user "$AM_PG_BIN/initdb" -D "$dir" --username=auditmate --pwfile="$pwfile" \
+        --auth-host=scram-sha-256 --auth-local=peer --encoding=UTF8 --locale=C.UTF-8 >/dev/null \
+        || { rm -f "$pwfile"; am_die "initdb failed for $dir"; }
+    rm -f "$pwfile"
+}
+
+# Starts PostgreSQL from $1 on 127.0.0.1:$2 (TCP only); extra server options follow. Returns 1,
+# after showing the end of the server log, when it does not come up.
+am_start_postgres() {
+    local dir=$1 port=$2
+    shift 2
+    am_as_db_user "$AM_PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' $*" start >/dev/null \
+        || { tail -n 20 "$dir/server.log" >&2; return 1; }
+}
+
+am_postgres_running() { am_as_db_user "$AM_PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+am_stop_postgres() {
+    local dir=$1 mode=${2:-fast}
+    am_postgres_running "$dir" && am_as_db_user "$AM_PG_BIN/pg_ctl" -D "$dir" -m "$mode" -w stop >/dev/null
+    return 0
+}
+
+# Creates database $4 unless it exists (server on port $1, user $2, password $3).
+am_create_database() {
+    local port=$1 user=$2 password=$3 database=$4
+    local exists
+    exists=$(PGPASSWORD=$password psql -h 127.0.0.1 -p "$port" -U "$user" -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$database'")
+    [ "$exists" = 1 ] || PGPASSWORD=$password psql -h 127.0.0.1 -p "$port" -U "$user" -d postgres -qc \
+        "CREATE DATABASE \"$database\"" >/dev/null
+}
+
+# Starts Redis in $1 on 127.0.0.1:$2 with AOF (appendfsync everysec); extra options follow.
+am_start_redis() {
+    local dir=$1 port=$2
+    shift 2
+    mkdir -p "$dir"
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+        --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
+        --appendonly yes --appendfsync everysec --save "" "$@" \
+        || am_die "redis-server did not start (log: $dir/redis.log)"
+    local tries=0
+    until [ -s "$dir/redis.pid" ] && am_port_in_use "$port"; do
+        tries=$((tries + 1))
+        [ $tries -le 100 ] || { tail -n 20 "$dir/redis.log" >&2; am_die "Redis did not start (log: $dir/redis.log)"; }
+        sleep 0.1
+    done
+}
+
+am_redis_running() { [ -s "$1/redis.pid" ] && kill -0 "$(cat "$1/redis.pid")" 2>/dev/null; }
+
+# Stops the Redis started from $1, by its pid file.
+am_stop_redis() {
+    local dir=$1
+    am_redis_running "$dir" || return 0
+    local pid
+    pid=$(cat "$dir/redis.pid")
+    kill -TERM "$pid" 2>/dev/null
+    local tries=0
+    while kill -0 "$pid" 2>/dev/null && [ $tries -lt 100 ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+    kill -KILL "$pid" 2>/dev/null
+    return 0
+}
+
+# Waits until $1 answers 200 (up to $2 seconds).
+am_wait_http_ok() {
+    local url=$1 seconds=${2:-60}
+    python3 - "$url" "$seconds" <<'PY'
+import sys, time, urllib.request
+url, deadline = sys.argv[1], time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(0.25)
+sys.exit(1)
+PY
+}
