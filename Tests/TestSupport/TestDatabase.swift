@@ -16,9 +16,9 @@ public enum TestDatabase {
     static let templateName = "auditmate_template_\(ProcessInfo.processInfo.processIdentifier)"
 
     private static let template = Task<Void, any Error> {
-        try await admin { client in
-            try await client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(templateName)"), logger: logger)
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
+        try await admin { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(templateName)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(templateName)"), logger: logger)
         }
         _ = try await Migrator.applyBundled(settings: TestEnvironment.adminDatabase.with(database: templateName), logger: logger)
     }
@@ -36,12 +36,12 @@ public enum TestDatabase {
 
     private static func create(from source: String) async throws -> DatabaseSettings {
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await admin { client in
+        try await admin { connection in
             // The template may still show a closing connection for a moment after migration.
             var attempt = 0
             while true {
                 do {
-                    try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(source)"), logger: logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(source)"), logger: logger)
                     return
                 } catch let error where PostgresFailure.sqlState(error) == "55006" && attempt < 50 {
                     attempt += 1
@@ -52,15 +52,15 @@ public enum TestDatabase {
         return TestEnvironment.adminDatabase.with(database: name)
     }
 
-    /// Runs `body` with a client on `settings` (the test database, by default the admin one).
-    public static func withClient<Value: Sendable>(
+    /// Runs `body` on a connection of its own to `settings`.
+    public static func withConnection<Value: Sendable>(
         _ settings: DatabaseSettings,
-        _ body: (PostgresClient) async throws -> Value
+        _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await PostgresClient.withRunning(settings: settings, applicationName: "auditmate-tests", logger: logger, body)
+        try await PostgresConnection.withConnection(to: settings, logger: logger, body)
     }
 
-    private static func admin<Value: Sendable>(_ body: (PostgresClient) async throws -> Value) async throws -> Value {
-        try await withClient(TestEnvironment.adminDatabase, body)
+    private static func admin<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
+        try await withConnection(TestEnvironment.adminDatabase, body)
     }
 }

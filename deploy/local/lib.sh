@@ -114,13 +114,13 @@ am_stop_redis() {
     am_redis_running "$dir" || return 0
     local pid
     pid=$(cat "$dir/redis.pid")
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null || true
     local tries=0
     while kill -0 "$pid" 2>/dev/null && [ $tries -lt 100 ]; do
         sleep 0.1
         tries=$((tries + 1))
     done
-    kill -KILL "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
     return 0
 }
 

@@ -42,6 +42,7 @@ redis_dir=$data/redis
 api_pid='' worker_pid='' started_pg='' started_redis=''
 cleanup() {
     trap - EXIT INT TERM
+    set +e  # tear everything down even if one step fails
     for pid in $api_pid $worker_pid; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in $api_pid $worker_pid; do wait "$pid" 2>/dev/null || true; done
     [ -n "$started_redis" ] && am_stop_redis "$redis_dir"

@@ -18,12 +18,13 @@ redis_dir=$work/redis
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    set +e  # tear everything down even if one step fails
     # Redis servers the tests started for restart scenarios leave their pid files here.
     for pidfile in "$work"/redis*/redis.pid "$work"/servers/*/redis.pid; do
         [ -s "$pidfile" ] && kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
     done
-    am_stop_redis "$redis_dir"
     am_stop_postgres "$pg_dir" immediate
+    am_stop_redis "$redis_dir"
     rm -rf "$work"
     exit $status
 }
@@ -47,6 +48,7 @@ am_start_redis "$redis_dir" "$redis_port" --requirepass "$password"
 export AUDITMATE_TEST_DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export AUDITMATE_TEST_REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
 export AUDITMATE_TEST_WORK_DIR=$work
+export AUDITMATE_TEST_BIN_DIR=$(swift build --show-bin-path)
 am_say "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port, scratch in $work"
 
 swift build --build-tests

@@ -2,11 +2,10 @@ import Logging
 import PostgresNIO
 
 extension Migrator {
-    /// Applies Core's migrations to the database in `settings` (what `AuditAPI migrate` does).
+    /// Applies Core's migrations to the database in `settings` over one direct connection
+    /// (what `AuditAPI migrate` does).
     public static func applyBundled(settings: DatabaseSettings, logger: Logger) async throws -> [Migration] {
-        let migrations = try Migration.bundled()
-        return try await PostgresClient.withRunning(settings: settings, applicationName: "auditmate-migrate", logger: logger) {
-            try await Migrator(client: $0, migrations: migrations, logger: logger).migrate()
-        }
+        let migrator = Migrator(migrations: try Migration.bundled(), logger: logger)
+        return try await PostgresConnection.withConnection(to: settings, logger: logger) { try await migrator.migrate(on: $0) }
     }
 }

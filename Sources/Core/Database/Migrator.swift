@@ -10,42 +10,36 @@ public struct Migrator: Sendable {
     /// Arbitrary but fixed: every AuditMate process must use the same key.
     static let advisoryLockKey: Int64 = 0x4175_6469_744D_6967  // "AuditMig"
 
-    let client: PostgresClient
     let migrations: [Migration]
     let logger: Logger
 
-    public init(client: PostgresClient, migrations: [Migration], logger: Logger) {
-        self.client = client
+    public init(migrations: [Migration], logger: Logger) {
         self.migrations = migrations
         self.logger = logger
     }
 
     /// Migrations not yet applied, in order. Also verifies that applied ones were not edited.
-    public func pending() async throws -> [Migration] {
-        try await client.withConnection { connection in
-            let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
-            var tableExists = false
-            for try await (value) in exists.decode(Bool.self) { tableExists = value }
-            guard tableExists else { return migrations }
-            return try await unapplied(on: connection)
-        }
+    public func pending(on connection: PostgresConnection) async throws -> [Migration] {
+        let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        var tableExists = false
+        for try await value in exists.decode(Bool.self) { tableExists = value }
+        guard tableExists else { return migrations }
+        return try await unapplied(on: connection)
     }
 
     /// Applies every pending migration and returns the ones it applied.
     @discardableResult
-    public func migrate() async throws -> [Migration] {
-        try await client.withConnection { connection in
-            // Session-level lock: it must outlive the per-migration transactions below.
-            try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
-            do {
-                let applied = try await applyPending(on: connection)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
-                return applied
-            } catch {
-                // The lock also ends with the session, but the pool keeps sessions open.
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
-                throw error
-            }
+    public func migrate(on connection: PostgresConnection) async throws -> [Migration] {
+        // Session-level lock: it must outlive the per-migration transactions below.
+        try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
+        do {
+            let applied = try await applyPending(on: connection)
+            try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+            return applied
+        } catch {
+            // The lock also ends with the session, but a pooled session stays open.
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+            throw error
         }
     }
 

@@ -12,7 +12,7 @@ extension PostgresClient {
             username: settings.username,
             password: settings.password,
             database: settings.database,
-            tls: settings.tls.clientTLS
+            tls: settings.tls.poolTLS
         )
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = .seconds(5)
@@ -23,20 +23,28 @@ extension PostgresClient {
 }
 
 extension DatabaseSettings.TLSMode {
-    var clientTLS: PostgresClient.Configuration.TLS {
+    /// libpq's `sslmode` in NIOSSL terms: `prefer` and `require` encrypt without verifying the
+    /// certificate, as libpq does; `verify-full` verifies chain and host name. `nil` for `disable`.
+    var tlsConfiguration: TLSConfiguration? {
+        var configuration = TLSConfiguration.makeClientConfiguration()
         switch self {
-        case .disable:
-            return .disable
-        case .prefer:
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
-            return .require(tls)
-        case .verifyFull:
-            return .require(.makeClientConfiguration())
+        case .disable: return nil
+        case .prefer, .require: configuration.certificateVerification = .none
+        case .verifyFull: break
+        }
+        return configuration
+    }
+
+    var poolTLS: PostgresClient.Configuration.TLS {
+        guard let configuration = tlsConfiguration else { return .disable }
+        return self == .prefer ? .prefer(configuration) : .require(configuration)
+    }
+
+    var connectionTLS: PostgresConnection.Configuration.TLS {
+        get throws {
+            guard let configuration = tlsConfiguration else { return .disable }
+            let context = try NIOSSLContext(configuration: configuration)
+            return self == .prefer ? .prefer(context) : .require(context)
         }
     }
 }

@@ -8,12 +8,14 @@ import ServiceLifecycle
 public struct Infrastructure: Sendable {
     public let postgres: PostgresClient
     public let redis: RedisClient
+    let database: DatabaseSettings
     let logger: Logger
 
     /// `applicationName` shows up in `pg_stat_activity`, e.g. `auditmate-api`.
     public init(config: AppConfig, applicationName: String, logger: Logger) {
         self.postgres = PostgresClient(settings: config.database, applicationName: applicationName, logger: logger)
         self.redis = RedisClient(settings: config.redis, logger: logger)
+        self.database = config.database
         self.logger = logger
     }
 
@@ -24,7 +26,8 @@ public struct Infrastructure: Sendable {
     public func prepareSchema(environment: AppConfig.Environment) async throws {
         switch environment {
         case .development:
-            try await Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger).migrate()
+            let migrator = Migrator(migrations: try Migration.bundled(), logger: logger)
+            try await postgres.withConnection { try await migrator.migrate(on: $0) }
         case .production:
             let pending = try await pendingMigrations()
             if !pending.isEmpty { throw MigrationError.pending(pending) }
@@ -52,6 +55,7 @@ extension Infrastructure {
 
     /// Whether the schema is current: the labels of pending migrations (empty when up to date).
     public func pendingMigrations() async throws -> [String] {
-        try await Migrator(client: postgres, migrations: try Migration.bundled(), logger: logger).pending().map(\.label)
+        let migrator = Migrator(migrations: try Migration.bundled(), logger: logger)
+        return try await postgres.withConnection { try await migrator.pending(on: $0) }.map(\.label)
     }
 }

@@ -1,0 +1,92 @@
+@testable import AuditAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OpenAPIRuntime
+import Testing
+
+@Suite("DRF-shaped errors")
+struct ErrorShapeTests {
+    @Test func unknownPathsAndMethods() async throws {
+        try await withAPI { client, _ in
+            let missing = try await client.execute(uri: "/api/v1/nothing-here/", method: .get)
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "application/json")
+            #expect(try missing.json() as? [String: String] == ["detail": "Not found."])
+
+            let wrongMethod = try await client.execute(uri: "/healthz", method: .delete)
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET, HEAD")
+            #expect(try wrongMethod.json() as? [String: String] == ["detail": "Method \"DELETE\" not allowed."])
+
+            let trailingSlash = try await client.execute(uri: "/api/schema", method: .put)
+            #expect(trailingSlash.status == .methodNotAllowed)
+        }
+    }
+
+    /// Statuses that no endpoint of this issue produces yet are checked through the same middleware
+    /// and renderer on a router whose routes throw them.
+    @Test(arguments: [
+        (Self.failing(APIError.notAuthenticated), 401, #"{"detail":"Authentication credentials were not provided."}"#),
+        (Self.failing(HTTPError(.forbidden)), 403, #"{"detail":"You do not have permission to perform this action."}"#),
+        (Self.failing(APIError.throttled(retryAfter: 7)), 429, #"{"detail":"Request was throttled. Expected available in 7 seconds."}"#),
+        (Self.failing(APIError(validation: ["email": ["This field is required."]])), 400, #"{"email":["This field is required."]}"#),
+        (Self.failing(DecodingError.keyNotFound(Key("password"), .init(codingPath: [], debugDescription: ""))), 400, #"{"password":["This field is required."]}"#),
+        (Self.failing(DecodingError.typeMismatch(Int.self, .init(codingPath: [Key("page")], debugDescription: ""))), 400, #"{"page":["Not a valid integer."]}"#),
+        (Self.failing(DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "bad"))), 400, #"{"detail":"JSON parse error - the request body is not valid JSON."}"#),
+        (Self.unsupportedMediaType, 415, #"{"detail":"Unsupported media type \"text/plain\" in request."}"#),
+        (Self.failing(SecretLeak()), 500, #"{"detail":"A server error occurred."}"#),
+    ])
+    func rendered(failure: Failure, status: Int, body: String) async throws {
+        let router = Router(context: AppRequestContext.self)
+        router.addMiddleware { ErrorMiddleware() }
+        router.get("/fail") { _, _ -> Response in throw failure.error }
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(uri: "/fail", method: .get, headers: [.contentType: "text/plain"])
+            #expect(response.status.code == status)
+            #expect(String(buffer: response.body) == body)
+            #expect(response.headers[.contentType] == "application/json")
+            if status == 429 { #expect(response.headers[.retryAfter] == "7") }
+        }
+    }
+
+    struct Failure: Sendable, CustomTestStringConvertible {
+        let error: any Error & Sendable
+        var testDescription: String { String(describing: type(of: error)) }
+    }
+
+    static let request = HTTPRequest(method: .post, scheme: nil, authority: nil, path: "/fail", headerFields: [.contentType: "text/plain"])
+
+    static func failing(_ error: some Error & Sendable) -> Failure {
+        // Generated handlers report decoding failures wrapped in ServerError.
+        if error is DecodingError {
+            return Failure(error: ServerError(
+                operationID: "test", request: request, requestBody: nil, requestMetadata: .init(),
+                causeDescription: "test", underlyingError: error
+            ))
+        }
+        return Failure(error: error)
+    }
+
+    /// What the generated server throws for a body of the wrong content type (its error type is internal).
+    static let unsupportedMediaType = Failure(error: ServerError(
+        operationID: "test", request: request, requestBody: nil, requestMetadata: .init(),
+        causeDescription: "Unexpected content type", underlyingError: SecretLeak(),
+        httpStatus: .unsupportedMediaType, httpHeaderFields: [:], httpBody: nil
+    ))
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ value: String) { stringValue = value }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Its text must never reach the client.
+    struct SecretLeak: Error, CustomStringConvertible {
+        var description: String { "password=hunter2 at db.internal" }
+    }
+}

@@ -1,0 +1,86 @@
+import Core
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("AuditWorker process")
+struct WorkerProcessTests {
+    let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditWorker")
+
+    @Test func checkPassesWithWorkingDependencies() async throws {
+        let database = try await TestDatabase.migrated()
+        let result = try await ChildProcess.run(binary, arguments: ["check"], environment: TestEnvironment.processEnvironment(database: database))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "configuration: ok (development)")
+        #expect(lines.contains { $0.hasPrefix("postgres: ok (127.0.0.1:") })
+        #expect(lines.contains { $0.hasPrefix("redis: ok (127.0.0.1:") })
+        #expect(lines.contains("migrations: up to date"))
+    }
+
+    @Test func checkFailsNamingTheBrokenDependency() async throws {
+        let database = try await TestDatabase.migrated()
+        let deadPort = try freeLoopbackPort()
+        let environment = TestEnvironment.processEnvironment(database: database, redisURL: "redis://127.0.0.1:\(deadPort)/0")
+        let result = try await ChildProcess.run(binary, arguments: ["check"], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("postgres: ok"))
+        #expect(result.stdout.contains("redis: FAILED"))
+        #expect(result.stdout.contains("127.0.0.1:\(deadPort)"))
+    }
+
+    @Test func checkReportsPendingMigrationsAsFatalInProduction() async throws {
+        let database = try await TestDatabase.empty()
+        var environment = TestEnvironment.processEnvironment(database: database)
+        environment.merge([
+            "AUDITMATE_ENV": "production",
+            "ALLOWED_HOSTS": "localhost",
+            "JWT_SIGNING_KEY": String(repeating: "w", count: 40),
+            "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
+        ]) { _, new in new }
+        let result = try await ChildProcess.run(binary, arguments: ["check"], environment: environment)
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("migrations: 1 pending (0001_organizations)"))
+    }
+
+    @Test func checkRejectsBadConfiguration() async throws {
+        var environment = TestEnvironment.processEnvironment(database: TestEnvironment.adminDatabase)
+        environment["REDIS_URL"] = "redis://localhost:6379/42"
+        let result = try await ChildProcess.run(binary, arguments: ["check"], environment: environment)
+        #expect(result.status == 78)
+        #expect(result.stderr == "configuration error: REDIS_URL: database must be a number from 0 to 15, got \"42\"\n")
+    }
+
+    @Test func workerStartsAndStopsCleanlyOnSIGTERM() async throws {
+        let database = try await TestDatabase.empty()
+        var environment = TestEnvironment.processEnvironment(database: database)
+        environment["LOG_LEVEL"] = "info"
+        let worker = try ChildProcess(binary, environment: environment)
+        do {
+            try await eventually("the worker never reported ready") { worker.stdout.contains("worker ready") }
+            // Development applies migrations at start-up.
+            let pending = try await TestDatabase.withConnection(database) { connection in
+                try await Migrator(migrations: Migration.bundled(), logger: .init(label: "t")).pending(on: connection)
+            }
+            #expect(pending.isEmpty)
+            worker.signal(SIGTERM)
+            #expect(try await worker.waitForExit(timeout: .seconds(30)) == 0)
+            #expect(worker.stdout.contains("worker stopped"))
+        } catch {
+            await worker.terminate()
+            throw error
+        }
+    }
+
+    @Test func workerGivesUpOnUnreachableDependenciesWithAClearError() async throws {
+        var database = TestEnvironment.adminDatabase
+        database.port = try freeLoopbackPort()
+        let result = try await ChildProcess.run(binary, environment: TestEnvironment.processEnvironment(database: database), timeout: .seconds(90))
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: dependencies unavailable: postgres:"))
+    }
+}
