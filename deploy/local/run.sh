@@ -12,7 +12,7 @@ source deploy/local/lib.sh
 am_require_packages
 
 data=$root/.data
-mkdir -p "$data/logs"
+mkdir -p "$data"
 chmod 755 "$data"
 
 # One run per checkout: a second one would fight the first over ports and data.
@@ -24,6 +24,7 @@ pg_port=${AUDITMATE_PG_PORT:-55432}
 redis_port=${AUDITMATE_REDIS_PORT:-56379}
 api_port=${PORT:-8000}
 password=auditmate
+am_port_in_use "$api_port" && am_die "port $api_port (API) is already in use by another program; free it or set PORT"
 
 # PostgreSQL runs as the 'postgres' user when we are root, and that user must be able to reach the
 # data folder. If the checkout sits somewhere it cannot enter (e.g. under /root), the cluster lives in
@@ -73,7 +74,6 @@ else
 fi
 started_redis=1
 
-am_port_in_use "$api_port" && am_die "port $api_port (API) is already in use by another program; free it or set PORT"
 
 am_say "building (the first build takes several minutes)"
 swift build --product AuditAPI
@@ -87,9 +87,9 @@ export PORT=$api_port
 
 "$bin/AuditAPI" migrate
 
-"$bin/AuditAPI" > >(sed -u 's/^/api    | /') 2>&1 &
+"$bin/AuditAPI" > >(trap '' INT; exec sed -u 's/^/api    | /') 2>&1 &
 api_pid=$!
-"$bin/AuditWorker" > >(sed -u 's/^/worker | /') 2>&1 &
+"$bin/AuditWorker" > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
 worker_pid=$!
 
 if am_wait_http_ok "http://127.0.0.1:$api_port/readyz" 60; then

@@ -12,6 +12,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().uuidString.lowercased()
         context.requestID = id
+        // Hummingbird's own per-connection counter would be a second, unrelated id in every line.
+        context.logger[metadataKey: "hb.request.id"] = nil
         context.logger[metadataKey: "request_id"] = .string(id)
         var response = try await next(request, context)
         response.headers[.requestID] = id
