@@ -5,6 +5,7 @@ let package = Package(
     name: "AuditMate",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "Core", targets: ["Core"]),
         .executable(name: "AuditAPI", targets: ["AuditAPI"]),
         .executable(name: "AuditWorker", targets: ["AuditWorker"]),
     ],

@@ -17,11 +17,14 @@ extension AuditWorkerCommand {
     struct Work: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run the worker (the default).")
 
+        @Option(help: "Seconds to wait for PostgreSQL and Redis at start-up before giving up.")
+        var startupTimeout: Int = 30
+
         func run() async throws {
             let config = Startup.configuration()
             config.bootstrapLogging()
             await Startup.run {
-                try await buildWorker(config: config).run()
+                try await buildWorker(config: config, startupPatience: .seconds(startupTimeout)).run()
             }
         }
     }

@@ -13,7 +13,8 @@ struct ConnectivityReport {
         let database = "\(config.database.host):\(config.database.port)/\(config.database.database)"
         let redis = "\(config.redis.host):\(config.redis.port)/\(config.redis.database)"
         do {
-            return try await Infrastructure.withRunning(config: config, applicationName: "auditmate-check", logger: logger) { infrastructure in
+            return try await Infrastructure.withRunning(config: config, applicationName: "auditmate-check", logger: logger) {
+                infrastructure in
                 let status = await infrastructure.probe(timeout: .seconds(5))
                 lines.append("postgres: " + (status.postgres.map { "FAILED \($0)" } ?? "ok") + " (\(database))")
                 lines.append("redis: " + (status.redis.map { "FAILED \($0)" } ?? "ok") + " (\(redis))")
@@ -21,7 +22,10 @@ struct ConnectivityReport {
                 if status.postgres == nil {
                     do {
                         let pending = try await infrastructure.pendingMigrations()
-                        lines.append(pending.isEmpty ? "migrations: up to date" : "migrations: \(pending.count) pending (\(pending.joined(separator: ", ")))")
+                        lines.append(
+                            pending.isEmpty
+                                ? "migrations: up to date" : "migrations: \(pending.count) pending (\(pending.joined(separator: ", ")))"
+                        )
                         // Development applies them at start-up; production refuses to start.
                         if config.isProduction && !pending.isEmpty { healthy = false }
                     } catch {

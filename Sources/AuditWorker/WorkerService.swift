@@ -9,7 +9,7 @@ struct WorkerService: Service {
     let environment: AppConfig.Environment
     let logger: Logger
     /// How long start-up waits for dependencies that are still coming up (compose, Kubernetes).
-    var startupPatience: Duration = .seconds(30)
+    let startupPatience: Duration
 
     func run() async throws {
         try await waitForDependencies()

@@ -1,4 +1,3 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
@@ -6,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import TestSupport
+
+@testable import AuditAPI
 
 /// Runs `body` against a live API server (real HTTP on a free loopback port) built by the same
 /// `buildApplication` that production uses, on a database of its own.

@@ -1,11 +1,12 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Edge: hosts, CORS, body limit, request ids, security headers")
 struct EdgeMiddlewareTests {
@@ -37,7 +38,9 @@ struct EdgeMiddlewareTests {
             let preflight = try await client.execute(
                 uri: "/readyz",
                 method: .options,
-                headers: [.origin: "https://app.example.com", .accessControlRequestMethod: "GET", .accessControlRequestHeaders: "authorization"]
+                headers: [
+                    .origin: "https://app.example.com", .accessControlRequestMethod: "GET", .accessControlRequestHeaders: "authorization",
+                ]
             )
             #expect(preflight.status == .ok)
             #expect(preflight.headers[.accessControlAllowOrigin] == "https://app.example.com")

@@ -1,4 +1,3 @@
-@testable import AuditAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -6,6 +5,8 @@ import HummingbirdTesting
 import NIOCore
 import OpenAPIRuntime
 import Testing
+
+@testable import AuditAPI
 
 @Suite("DRF-shaped errors")
 struct ErrorShapeTests {
@@ -33,9 +34,18 @@ struct ErrorShapeTests {
         (Self.failing(HTTPError(.forbidden)), 403, #"{"detail":"You do not have permission to perform this action."}"#),
         (Self.failing(APIError.throttled(retryAfter: 7)), 429, #"{"detail":"Request was throttled. Expected available in 7 seconds."}"#),
         (Self.failing(APIError(validation: ["email": ["This field is required."]])), 400, #"{"email":["This field is required."]}"#),
-        (Self.failing(DecodingError.keyNotFound(Key("password"), .init(codingPath: [], debugDescription: ""))), 400, #"{"password":["This field is required."]}"#),
-        (Self.failing(DecodingError.typeMismatch(Int.self, .init(codingPath: [Key("page")], debugDescription: ""))), 400, #"{"page":["Not a valid integer."]}"#),
-        (Self.failing(DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "bad"))), 400, #"{"detail":"JSON parse error - the request body is not valid JSON."}"#),
+        (
+            Self.failing(DecodingError.keyNotFound(Key("password"), .init(codingPath: [], debugDescription: ""))), 400,
+            #"{"password":["This field is required."]}"#
+        ),
+        (
+            Self.failing(DecodingError.typeMismatch(Int.self, .init(codingPath: [Key("page")], debugDescription: ""))), 400,
+            #"{"page":["Not a valid integer."]}"#
+        ),
+        (
+            Self.failing(DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "bad"))), 400,
+            #"{"detail":"JSON parse error - the request body is not valid JSON."}"#
+        ),
         (Self.unsupportedMediaType, 415, #"{"detail":"Unsupported media type \"text/plain\" in request."}"#),
         (Self.failing(SecretLeak()), 500, #"{"detail":"A server error occurred."}"#),
     ])
@@ -62,20 +72,34 @@ struct ErrorShapeTests {
     static func failing(_ error: some Error & Sendable) -> Failure {
         // Generated handlers report decoding failures wrapped in ServerError.
         if error is DecodingError {
-            return Failure(error: ServerError(
-                operationID: "test", request: request, requestBody: nil, requestMetadata: .init(),
-                causeDescription: "test", underlyingError: error
-            ))
+            return Failure(
+                error: ServerError(
+                    operationID: "test",
+                    request: request,
+                    requestBody: nil,
+                    requestMetadata: .init(),
+                    causeDescription: "test",
+                    underlyingError: error
+                )
+            )
         }
         return Failure(error: error)
     }
 
     /// What the generated server throws for a body of the wrong content type (its error type is internal).
-    static let unsupportedMediaType = Failure(error: ServerError(
-        operationID: "test", request: request, requestBody: nil, requestMetadata: .init(),
-        causeDescription: "Unexpected content type", underlyingError: SecretLeak(),
-        httpStatus: .unsupportedMediaType, httpHeaderFields: [:], httpBody: nil
-    ))
+    static let unsupportedMediaType = Failure(
+        error: ServerError(
+            operationID: "test",
+            request: request,
+            requestBody: nil,
+            requestMetadata: .init(),
+            causeDescription: "Unexpected content type",
+            underlyingError: SecretLeak(),
+            httpStatus: .unsupportedMediaType,
+            httpHeaderFields: [:],
+            httpBody: nil
+        )
+    )
 
     struct Key: CodingKey {
         var stringValue: String

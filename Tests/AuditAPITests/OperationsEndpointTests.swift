@@ -1,10 +1,11 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Health, readiness and metrics")
 struct OperationsEndpointTests {

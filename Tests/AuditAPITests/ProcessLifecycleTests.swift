@@ -1,10 +1,10 @@
 import Core
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real `AuditAPI` executable: configuration errors, migrations, production start-up rules and
@@ -60,7 +60,11 @@ struct ProcessLifecycleTests {
     @Test func unreachableDatabaseIsReportedNotCrashed() async throws {
         var database = TestEnvironment.adminDatabase
         database.port = try freeLoopbackPort()
-        let result = try await ChildProcess.run(binary, arguments: ["migrate"], environment: TestEnvironment.processEnvironment(database: database))
+        let result = try await ChildProcess.run(
+            binary,
+            arguments: ["migrate"],
+            environment: TestEnvironment.processEnvironment(database: database)
+        )
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: "))
         #expect(!result.stderr.contains("Fatal error"))

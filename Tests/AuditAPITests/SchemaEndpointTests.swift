@@ -1,10 +1,11 @@
-@testable import AuditAPI
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OpenAPIKit30
 import Testing
 import Yams
+
+@testable import AuditAPI
 
 @Suite("API schema and docs")
 struct SchemaEndpointTests {

@@ -1,10 +1,10 @@
 import Core
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("AuditWorker process")
@@ -13,7 +13,11 @@ struct WorkerProcessTests {
 
     @Test func checkPassesWithWorkingDependencies() async throws {
         let database = try await TestDatabase.migrated()
-        let result = try await ChildProcess.run(binary, arguments: ["check"], environment: TestEnvironment.processEnvironment(database: database))
+        let result = try await ChildProcess.run(
+            binary,
+            arguments: ["check"],
+            environment: TestEnvironment.processEnvironment(database: database)
+        )
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "configuration: ok (development)")
@@ -79,7 +83,11 @@ struct WorkerProcessTests {
     @Test func workerGivesUpOnUnreachableDependenciesWithAClearError() async throws {
         var database = TestEnvironment.adminDatabase
         database.port = try freeLoopbackPort()
-        let result = try await ChildProcess.run(binary, environment: TestEnvironment.processEnvironment(database: database), timeout: .seconds(90))
+        let result = try await ChildProcess.run(
+            binary,
+            arguments: ["worker", "--startup-timeout", "3"],
+            environment: TestEnvironment.processEnvironment(database: database)
+        )
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: dependencies unavailable: postgres:"))
     }

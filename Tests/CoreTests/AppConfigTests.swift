@@ -40,7 +40,17 @@ struct AppConfigTests {
         let config = try AppConfig(environment: Self.production)
         #expect(config.isProduction)
         #expect(config.logFormat == .json)
-        #expect(config.database == DatabaseSettings(host: "db.internal", port: 6432, username: "app", password: "s3cr@t", database: "auditmate", tls: .require))
+        #expect(
+            config.database
+                == DatabaseSettings(
+                    host: "db.internal",
+                    port: 6432,
+                    username: "app",
+                    password: "s3cr@t",
+                    database: "auditmate",
+                    tls: .require
+                )
+        )
         #expect(config.redis.host == "cache.internal")
         #expect(config.redis.port == 6380)
         #expect(config.redis.password == "hunter2")
@@ -84,15 +94,30 @@ struct AppConfigTests {
         ("LOG_LEVEL", "loud", "LOG_LEVEL: must be one of trace, debug, info, notice, warning, error, critical, got \"loud\""),
         ("DATABASE_URL", "mysql://u@h/db", "DATABASE_URL: is not a PostgreSQL URL (expected postgres://user:password@host:port/database)"),
         ("DATABASE_URL", "postgres://u@h:99999/db", "DATABASE_URL: has port 99999, which is outside 1-65535"),
-        ("DATABASE_URL", "postgres://u@h:5432", "DATABASE_URL: has no database name (expected postgres://user:password@host:port/database)"),
+        (
+            "DATABASE_URL", "postgres://u@h:5432",
+            "DATABASE_URL: has no database name (expected postgres://user:password@host:port/database)"
+        ),
         ("DATABASE_URL", "postgres://h/db", "DATABASE_URL: has no user name (expected postgres://user:password@host:port/database)"),
-        ("DATABASE_URL", "postgres://u@h/db?sslmode=maybe", "DATABASE_URL: sslmode must be one of disable, prefer, require, verify-full, got \"maybe\""),
+        (
+            "DATABASE_URL", "postgres://u@h/db?sslmode=maybe",
+            "DATABASE_URL: sslmode must be one of disable, prefer, require, verify-full, got \"maybe\""
+        ),
         ("REDIS_URL", "redis://h:6379/99", "REDIS_URL: database must be a number from 0 to 15, got \"99\""),
-        ("REDIS_URL", "rediss://h:6379/0", "REDIS_URL: uses rediss:// (TLS), which this build cannot speak; use redis:// on a private network"),
+        (
+            "REDIS_URL", "rediss://h:6379/0",
+            "REDIS_URL: uses rediss:// (TLS), which this build cannot speak; use redis:// on a private network"
+        ),
         ("REDIS_URL", "h:6379", "REDIS_URL: is not a Redis URL (expected redis://[:password@]host:port/db)"),
-        ("ALLOWED_HOSTS", "https://api.example.com", "ALLOWED_HOSTS: \"https://api.example.com\" is not a host name (list names such as api.example.com or .example.com, not URLs)"),
+        (
+            "ALLOWED_HOSTS", "https://api.example.com",
+            "ALLOWED_HOSTS: \"https://api.example.com\" is not a host name (list names such as api.example.com or .example.com, not URLs)"
+        ),
         ("CORS_ALLOWED_ORIGINS", "*", "CORS_ALLOWED_ORIGINS: \"*\" is not allowed; list the origins, e.g. https://app.example.com"),
-        ("CORS_ALLOWED_ORIGINS", "https://app.example.com/login", "CORS_ALLOWED_ORIGINS: \"https://app.example.com/login\" is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"),
+        (
+            "CORS_ALLOWED_ORIGINS", "https://app.example.com/login",
+            "CORS_ALLOWED_ORIGINS: \"https://app.example.com/login\" is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
+        ),
         ("MAX_REQUEST_BODY_BYTES", "10", "MAX_REQUEST_BODY_BYTES: must be an integer from 1024 to 1073741824, got \"10\""),
     ])
     func malformedValueNamesTheVariable(variable: String, value: String, message: String) {

@@ -2,8 +2,8 @@ import Core
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Migrator")
 struct MigratorTests {

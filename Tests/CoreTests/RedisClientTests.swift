@@ -1,15 +1,17 @@
 import Core
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @Suite("Redis client")
 struct RedisClientTests {
     let logger = Logger(label: "tests.redis")
 
     @discardableResult
-    func withClient<Value>(_ settings: RedisSettings = TestEnvironment.redis, _ body: (RedisClient) async throws -> Value) async throws -> Value {
+    func withClient<Value>(_ settings: RedisSettings = TestEnvironment.redis, _ body: (RedisClient) async throws -> Value) async throws
+        -> Value
+    {
         let client = RedisClient(settings: settings, logger: logger)
         do {
             let value = try await body(client)

@@ -9,10 +9,12 @@ struct SQLScriptTests {
             -- a comment; with a semicolon
             CREATE TABLE b (note text DEFAULT 'x;y');
             """
-        #expect(SQLScript.statements(in: sql) == [
-            "CREATE TABLE a (id int)",
-            "-- a comment; with a semicolon\nCREATE TABLE b (note text DEFAULT 'x;y')",
-        ])
+        #expect(
+            SQLScript.statements(in: sql) == [
+                "CREATE TABLE a (id int)",
+                "-- a comment; with a semicolon\nCREATE TABLE b (note text DEFAULT 'x;y')",
+            ]
+        )
     }
 
     @Test func keepsDollarQuotedBodiesWhole() {

@@ -24,7 +24,8 @@ public enum TestEnvironment {
         password = password.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? password
         return [
             "AUDITMATE_ENV": "development",
-            "DATABASE_URL": "postgres://\(database.username):\(password)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
+            "DATABASE_URL":
+                "postgres://\(database.username):\(password)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
             "REDIS_URL": redisURL,
             "LOG_LEVEL": "warning",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",

@@ -31,11 +31,6 @@ extension APIError {
         default:
             if serverError.httpStatus == .unsupportedMediaType {
                 self = .unsupportedMediaType(serverError.request.headerFields[.contentType])
-            } else if serverError.httpStatus == .internalServerError,
-                String(describing: serverError.underlyingError).contains("DecodingError")
-            {
-                // Body decoding failures arrive wrapped in the runtime's own error type.
-                self = .malformed
             } else {
                 self = APIError.status(serverError.httpStatus)
             }

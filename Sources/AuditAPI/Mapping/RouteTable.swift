@@ -1,7 +1,7 @@
 import HTTPTypes
 import Hummingbird
-import OpenAPIRuntime
 import OpenAPIHummingbird
+import OpenAPIRuntime
 import Synchronization
 
 /// Every (method, path template) the API serves, recorded as the generated code registers its

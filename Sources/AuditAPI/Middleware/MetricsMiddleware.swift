@@ -13,7 +13,10 @@ struct MetricsMiddleware: RouterMiddleware {
     }
     static var latency: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "http", metricName: "request_duration", unitName: "seconds", helpText: "Time to produce the response."
+            namespace: "http",
+            metricName: "request_duration",
+            unitName: "seconds",
+            helpText: "Time to produce the response."
         )
     }
 

@@ -37,7 +37,10 @@ public struct HTTPSettings: Equatable, Sendable {
         var hosts: [AllowedHost] = []
         for entry in entries {
             guard let host = AllowedHost(entry) else {
-                throw ConfigError(variable, "\"\(entry)\" is not a host name (list names such as api.example.com or .example.com, not URLs)")
+                throw ConfigError(
+                    variable,
+                    "\"\(entry)\" is not a host name (list names such as api.example.com or .example.com, not URLs)"
+                )
             }
             hosts.append(host)
         }

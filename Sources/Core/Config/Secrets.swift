@@ -15,14 +15,20 @@ public struct Secrets: Sendable {
                 throw ConfigError("JWT_SIGNING_KEY", "is the development default; generate one with `openssl rand -base64 48`")
             }
             if jwtSigningKey.utf8.count < Self.minimumJWTKeyBytes {
-                throw ConfigError("JWT_SIGNING_KEY", "is too weak: \(jwtSigningKey.utf8.count) bytes, at least \(Self.minimumJWTKeyBytes) required")
+                throw ConfigError(
+                    "JWT_SIGNING_KEY",
+                    "is too weak: \(jwtSigningKey.utf8.count) bytes, at least \(Self.minimumJWTKeyBytes) required"
+                )
             }
         }
         let keys = rawFernetKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard !keys.isEmpty else { throw ConfigError("FERNET_KEYS", "must list at least one key") }
         for (position, key) in keys.enumerated() {
             guard let bytes = Base64URL.decode(key), bytes.count == 32 else {
-                throw ConfigError("FERNET_KEYS", "key \(position + 1) is not URL-safe base64 of 32 bytes (generate one with Python's Fernet.generate_key())")
+                throw ConfigError(
+                    "FERNET_KEYS",
+                    "key \(position + 1) is not URL-safe base64 of 32 bytes (generate one with Python's Fernet.generate_key())"
+                )
             }
             if production && key == AppConfig.Defaults.fernetKey {
                 throw ConfigError("FERNET_KEYS", "key \(position + 1) is the development default; generate a new key")

@@ -70,7 +70,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible, Sendable 
         case .badFileName(let file): "migration file \(file) is not named NNNN_description.sql"
         case .duplicateVersion(let version): "two migrations have version \(version)"
         case .checksumMismatch(let label): "migration \(label) was edited after it was applied; add a new migration instead"
-        case .unknownApplied(let version): "the database has migration \(version), which this build does not know (was it migrated by a newer release?)"
+        case .unknownApplied(let version):
+            "the database has migration \(version), which this build does not know (was it migrated by a newer release?)"
         case .failed(let label, let reason): "migration \(label) failed and was rolled back: \(reason)"
         case .pending(let labels): "\(labels.count) migration(s) pending (\(labels.joined(separator: ", "))); run `AuditAPI migrate` first"
         }

@@ -45,11 +45,17 @@ extension Infrastructure {
         _ body: (Infrastructure) async throws -> Value
     ) async throws -> Value {
         let infrastructure = Infrastructure(config: config, applicationName: applicationName, logger: logger)
-        defer { Task { [redis = infrastructure.redis] in try? await redis.close() } }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await infrastructure.postgres.run() }
-            defer { group.cancelAll() }
-            return try await body(infrastructure)
+        do {
+            let value = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await infrastructure.postgres.run() }
+                defer { group.cancelAll() }
+                return try await body(infrastructure)
+            }
+            try? await infrastructure.redis.close()
+            return value
+        } catch {
+            try? await infrastructure.redis.close()
+            throw error
         }
     }
 

@@ -29,21 +29,24 @@ public struct JSONLogHandler: LogHandler {
         line: UInt
     ) {
         let merged = metadata.merging(explicit ?? [:]) { _, new in new }
-        var line = "{\"ts\":" + JSONText.quote(Self.timestamp()) + ",\"level\":" + JSONText.quote(level.rawValue)
-        line += ",\"logger\":" + JSONText.quote(label) + ",\"msg\":" + JSONText.quote(message.description)
-        for key in merged.keys.sorted() {
-            line += "," + JSONText.quote(key) + ":" + JSONText.quote(Self.flatten(merged[key]!))
-        }
-        line += "}\n"
+        let line = Self.line(time: .now, level: level, label: label, message: message.description, metadata: merged)
         Self.output.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
+    }
+
+    /// One record as a JSON line: `ts`, `level`, `logger`, `msg`, then metadata keys in sorted order,
+    /// nested values flattened to text.
+    public static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
+        var line = "{\"ts\":" + JSONText.quote(time.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        line += ",\"level\":" + JSONText.quote(level.rawValue)
+        line += ",\"logger\":" + JSONText.quote(label) + ",\"msg\":" + JSONText.quote(message)
+        for key in metadata.keys.sorted() {
+            line += "," + JSONText.quote(key) + ":" + JSONText.quote(flatten(metadata[key]!))
+        }
+        return line + "}\n"
     }
 
     /// Serialises writes so concurrent records never interleave within a line.
     private static let output = Mutex(())
-
-    private static func timestamp() -> String {
-        Date.now.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
 
     private static func flatten(_ value: Logger.Metadata.Value) -> String {
         switch value {
