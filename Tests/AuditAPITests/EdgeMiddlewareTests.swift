@@ -11,7 +11,7 @@ import Testing
 @Suite("Edge: hosts, CORS, body limit, request ids, security headers")
 struct EdgeMiddlewareTests {
     /// Sends one request with an explicit `Host` (the live test client always says "localhost").
-    func request(port: Int, host: String, path: String = "/healthz") async throws -> TestClient.Response {
+    func request(port: Int, host: String, path: String = "/api/docs/") async throws -> TestClient.Response {
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10)))
         client.connect()
         defer { Task { try? await client.shutdown() } }
@@ -30,6 +30,11 @@ struct EdgeMiddlewareTests {
             #expect(bad.body.map { String(buffer: $0) } == #"{"detail":"Invalid host header."}"#)
             #expect(bad.headers[.requestID] != nil)
             #expect(bad.headers[.xContentTypeOptions] == "nosniff")
+
+            // Probes and scrapers address the pod by IP; the operational endpoints answer them.
+            for path in ["/healthz", "/readyz", "/metrics"] {
+                #expect(try await request(port: port, host: "10.1.2.3:8000", path: path).status == .ok, "\(path)")
+            }
         }
     }
 

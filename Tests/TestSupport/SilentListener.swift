@@ -13,25 +13,13 @@ public final class SilentListener: Sendable {
     private let accepted = Mutex<[Int32]>([])
 
     public init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw PortError.noSocket }
-        self.fd = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0, listen(fd, 64) == 0 else {
+        let (fd, port) = try boundLoopbackSocket()
+        guard listen(fd, 64) == 0 else {
             _ = Glibc.close(fd)
             throw PortError.noSocket
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.fd = fd
+        self.port = port
         // accept() blocks, so it gets a thread of its own rather than one of the cooperative pool.
         let thread = Thread { [self] in
             while true {
