@@ -11,6 +11,13 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     let infrastructure = Infrastructure(config: config, applicationName: "auditmate-api", logger: logger)
     let metrics = PrometheusCollectorRegistry()
     let routes = RouteTable()
+    let identity = await IdentityService(
+        postgres: infrastructure.postgres,
+        redis: infrastructure.redis,
+        secrets: config.secrets,
+        settings: config.identity,
+        logger: logger
+    )
 
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost first. Everything that must see the final status (ids, logs, metrics, headers) sits
@@ -24,13 +31,18 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         CORSMiddleware(allowedOrigins: config.http.corsAllowedOrigins)
         ErrorMiddleware()
         BodyLimitMiddleware(limit: config.http.maxRequestBodyBytes)
+        AuthenticationMiddleware(identity: identity, http: config.http, trustedProxies: config.identity.trustedProxies)
         MethodNotAllowedMiddleware(routes: routes)
     }
 
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
-        schema: try SchemaDocument.bundled()
+        schema: try SchemaDocument.bundled(),
+        identity: identity,
+        organizations: OrganizationService(postgres: infrastructure.postgres, identity: identity, logger: logger),
+        auditLog: AuditLog(postgres: infrastructure.postgres, logger: logger),
+        secureCookies: config.isProduction
     )
     try handler.registerHandlers(on: RecordingTransport(router: router, table: routes))
 

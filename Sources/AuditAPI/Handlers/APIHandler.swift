@@ -2,9 +2,17 @@ import Core
 import Prometheus
 
 /// Implements the operations of `openapi.yaml` (the generated `APIProtocol`). Each spec tag has its
-/// own extension file; dependencies arrive through `init`.
+/// own extension file; dependencies arrive through `init`. Handlers translate between the wire and
+/// Core: they never touch SQL or Redis themselves.
 struct APIHandler: APIProtocol {
     let infrastructure: Infrastructure
     let metrics: PrometheusCollectorRegistry
     let schema: SchemaDocument
+    let identity: IdentityService
+    let organizations: OrganizationService
+    let auditLog: AuditLog
+    /// Cookies are `Secure` in production, where TLS is in front of the API.
+    let secureCookies: Bool
+
+    var scope: RequestScope { RequestScope.current }
 }

@@ -1,3 +1,4 @@
+import Core
 import Hummingbird
 import OpenAPIRuntime
 
@@ -8,6 +9,8 @@ extension APIError {
         switch error {
         case let error as APIError:
             self = error
+        case let error as IdentityError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -26,6 +29,8 @@ extension APIError {
         switch serverError.underlyingError {
         case let error as APIError:
             self = error
+        case let error as IdentityError:
+            self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)
         default:

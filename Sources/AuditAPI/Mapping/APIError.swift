@@ -6,7 +6,8 @@ import Hummingbird
 /// for validation errors. Every error response of the API is rendered from one of these.
 struct APIError: Error, HTTPResponseError, Sendable {
     enum Body: Sendable, Equatable {
-        case detail(String)
+        /// `{"detail": ...}`, with SimpleJWT's machine-readable `code` where it has one.
+        case detail(String, code: String?)
         case fields([String: [String]])
     }
 
@@ -14,9 +15,9 @@ struct APIError: Error, HTTPResponseError, Sendable {
     let body: Body
     var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, detail: String, headers: HTTPFields = [:]) {
+    init(_ status: HTTPResponse.Status, detail: String, code: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
-        self.body = .detail(detail)
+        self.body = .detail(detail, code: code)
         self.headers = headers
     }
 
@@ -28,7 +29,11 @@ struct APIError: Error, HTTPResponseError, Sendable {
     // DRF's default messages, so clients written against the original API see the same text.
     static let notFound = APIError(.notFound, detail: "Not found.")
     static let serverError = APIError(.internalServerError, detail: "A server error occurred.")
-    static let notAuthenticated = APIError(.unauthorized, detail: "Authentication credentials were not provided.")
+    static let notAuthenticated = APIError(
+        .unauthorized,
+        detail: "Authentication credentials were not provided.",
+        headers: [.wwwAuthenticate: #"Bearer realm="api""#]
+    )
     static let permissionDenied = APIError(.forbidden, detail: "You do not have permission to perform this action.")
     static let malformed = APIError(.badRequest, detail: "Malformed request.")
     static let notAcceptable = APIError(.notAcceptable, detail: "Could not satisfy the request Accept header.")
@@ -77,8 +82,8 @@ struct APIError: Error, HTTPResponseError, Sendable {
     func response() -> Response {
         let json: Data
         switch body {
-        case .detail(let message):
-            json = (try? Self.encoder.encode(["detail": message])) ?? Data()
+        case .detail(let message, let code):
+            json = (try? Self.encoder.encode(["detail": message, "code": code].compactMapValues { $0 })) ?? Data()
         case .fields(let fields):
             json = (try? Self.encoder.encode(fields)) ?? Data()
         }

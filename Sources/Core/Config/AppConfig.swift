@@ -29,6 +29,7 @@ public struct AppConfig: Sendable {
     public var logLevel: LogLevel
     public var logFormat: LogFormat
     public var secrets: Secrets
+    public var identity: IdentitySettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -60,7 +61,8 @@ public struct AppConfig: Sendable {
                 required("ALLOWED_HOSTS", developmentDefault: Defaults.allowedHosts)
             ),
             corsAllowedOrigins: HTTPSettings.parseOrigins(env.list("CORS_ALLOWED_ORIGINS")),
-            maxRequestBodyBytes: env.integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(1 << 30))
+            maxRequestBodyBytes: env.integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(1 << 30)),
+            publicURL: HTTPSettings.parsePublicURL(env.string("PUBLIC_URL"))
         )
         self.logLevel = try env.choice("LOG_LEVEL", default: LogLevel.info)
         self.logFormat = try env.choice("LOG_FORMAT", default: production ? LogFormat.json : .text)
@@ -69,6 +71,7 @@ public struct AppConfig: Sendable {
             fernetKeys: required("FERNET_KEYS", developmentDefault: Defaults.fernetKey),
             production: production
         )
+        self.identity = try IdentitySettings(env)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.

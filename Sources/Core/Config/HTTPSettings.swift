@@ -9,19 +9,24 @@ public struct HTTPSettings: Equatable, Sendable {
     /// Browser origins allowed to call the API cross-origin, as `scheme://host[:port]`.
     public var corsAllowedOrigins: [String]
     public var maxRequestBodyBytes: Int
+    /// Where clients reach the API (`https://api.example.com`), for absolute links such as
+    /// pagination; without it links are built from the request's `Host`.
+    public var publicURL: String?
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 8000,
         allowedHosts: [AllowedHost],
         corsAllowedOrigins: [String] = [],
-        maxRequestBodyBytes: Int = 1 << 20
+        maxRequestBodyBytes: Int = 1 << 20,
+        publicURL: String? = nil
     ) {
         self.host = host
         self.port = port
         self.allowedHosts = allowedHosts
         self.corsAllowedOrigins = corsAllowedOrigins
         self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.publicURL = publicURL
     }
 
     /// True when the `Host` header value (with or without a port) names an allowed host.
@@ -45,6 +50,17 @@ public struct HTTPSettings: Equatable, Sendable {
             hosts.append(host)
         }
         return hosts
+    }
+
+    static func parsePublicURL(_ raw: String?, variable: String = "PUBLIC_URL") throws(ConfigError) -> String? {
+        guard let raw else { return nil }
+        guard let components = URLComponents(string: raw),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty, components.query == nil
+        else {
+            throw ConfigError(variable, "\"\(raw)\" is not an http(s) URL (e.g. https://api.example.com)")
+        }
+        return raw.hasSuffix("/") ? String(raw.dropLast()) : raw
     }
 
     static func parseOrigins(_ entries: [String], variable: String = "CORS_ALLOWED_ORIGINS") throws(ConfigError) -> [String] {

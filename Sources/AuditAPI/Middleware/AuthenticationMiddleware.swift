@@ -1,0 +1,85 @@
+import Core
+import HTTPTypes
+import Hummingbird
+
+/// Resolves the caller of every `/api/v1/` request (bearer access token, else session cookie),
+/// enforces CSRF on cookie-authenticated unsafe requests, spends the caller's request budget, and
+/// makes the result available to handlers as `RequestScope.current`.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let identity: IdentityService
+    let http: HTTPSettings
+    let trustedProxies: [IPAddressRange]
+
+    static let apiPrefix = "/api/v1/"
+    /// Endpoints with budgets of their own (per IP and per e-mail), counted by the identity service.
+    static let authenticationPaths: Set<String> = [
+        "/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/token/verify/",
+        "/api/v1/auth/session/", "/api/v1/invitations/accept/",
+    ]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix(Self.apiPrefix) else { return try await next(request, context) }
+
+        let trustedPeer = ClientAddress.isTrusted(context.peerAddress ?? "", trustedProxies)
+        var scope = RequestScope(
+            principal: nil,
+            clientIP: ClientAddress.resolve(
+                peer: context.peerAddress,
+                forwardedFor: request.headers[.xForwardedFor],
+                trustedProxies: trustedProxies
+            ),
+            baseURL: http.publicURL ?? Self.origin(of: request, trustedPeer: trustedPeer),
+            uri: request.uri.description
+        )
+        scope.principal = try await principal(of: request)
+        if let principal = scope.principal, !Self.authenticationPaths.contains(path) {
+            try await identity.spendRequestBudget(principal: principal, ip: scope.clientIP)
+        }
+        var response = try await RequestScope.$current.withValue(scope) {
+            try await next(request, context)
+        }
+        for cookie in scope.cookies.all {
+            response.headers.append(HTTPField(name: .setCookie, value: cookie))
+        }
+        return response
+    }
+
+    private func principal(of request: Request) async throws -> Principal? {
+        if let authorization = request.headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            // Other schemes are not ours to judge, as DRF's JWTAuthentication ignores them.
+            if parts.first?.lowercased() == "bearer" {
+                guard parts.count == 2 else { throw IdentityError.invalidToken }
+                return try await identity.authenticate(accessToken: String(parts[1]))
+            }
+        }
+        guard let session = request.cookies[SessionCookies.session]?.value else { return nil }
+        // An expired or unknown session cookie is simply no session, as in Django.
+        guard let (principal, csrfDigest) = try? await identity.authenticate(sessionToken: session) else { return nil }
+        if !Self.safeMethods.contains(request.method) {
+            let header = request.headers[.csrfToken] ?? ""
+            guard !header.isEmpty, header == request.cookies[SessionCookies.csrf]?.value, SecretToken.digest(header) == csrfDigest else {
+                throw IdentityError.csrfFailed
+            }
+        }
+        return principal
+    }
+
+    static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options, .trace]
+
+    /// `scheme://host` as the client addressed us; the scheme from a trusted proxy's
+    /// `X-Forwarded-Proto`, since TLS usually ends there.
+    static func origin(of request: Request, trustedPeer: Bool) -> String {
+        let scheme = trustedPeer ? (request.headers[.xForwardedProto] ?? "http") : "http"
+        return "\(scheme)://\(request.head.authority ?? "localhost")"
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let xForwardedProto = Self("X-Forwarded-Proto")!
+    static let csrfToken = Self("X-CSRFToken")!
+}

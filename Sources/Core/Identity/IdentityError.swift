@@ -1,0 +1,22 @@
+/// Why an identity operation was refused. The API maps each case to a status and DRF body; the
+/// wording of the credential and token cases is SimpleJWT's, which existing clients match on.
+public enum IdentityError: Error, Equatable, Sendable {
+    /// Wrong e-mail or password, or a deactivated account (never says which).
+    case invalidCredentials
+    /// A bad, expired, revoked or wrong-type token.
+    case invalidToken
+    /// No credentials on a request that needs them.
+    case notAuthenticated
+    /// Authenticated, but the role does not allow the action.
+    case permissionDenied
+    /// The resource does not exist in the caller's organization (or at all).
+    case notFound
+    /// A cookie-authenticated unsafe request without a matching CSRF token.
+    case csrfFailed
+    /// Field errors, DRF style: `["password": ["..."]]`.
+    case validation([String: [String]])
+    /// A request-level refusal with a message, e.g. removing the last admin.
+    case rejected(String)
+    /// Too many attempts; try again after this many seconds.
+    case throttled(retryAfter: Int)
+}

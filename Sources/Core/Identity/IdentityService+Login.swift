@@ -1,0 +1,143 @@
+import Foundation
+import PostgresNIO
+
+/// A browser login: the cookie values to set and who logged in.
+public struct BrowserSession: Sendable {
+    /// The `sessionid` cookie value; only its digest is stored.
+    public let token: String
+    /// The `csrftoken` cookie value, echoed by the client in `X-CSRFToken` on unsafe requests.
+    public let csrfToken: String
+    public let expiresAt: Date
+    public let profile: Profile
+}
+
+extension IdentityService {
+    /// `auth/token/`: a token pair for valid credentials, scoped to `organizationID` (which the user
+    /// must belong to) or to the organization they joined first.
+    public func obtainTokens(email: String, password: String, organizationID: UUID?, ip: String) async throws -> TokenPair {
+        let userID = try await checkCredentials(email: email, password: password, ip: ip)
+        return try await postgres.transaction(logger: logger) { connection in
+            let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
+            try await recordLogin(userID: userID, organizationID: organization, method: "token", ip: ip, on: connection)
+            return try await issuePair(userID: userID, organizationID: organization, familyID: nil, on: connection)
+        }
+    }
+
+    /// `auth/session/`: a cookie session for valid credentials.
+    public func openSession(email: String, password: String, organizationID: UUID?, ip: String) async throws -> BrowserSession {
+        let userID = try await checkCredentials(email: email, password: password, ip: ip)
+        let token = SecretToken.generate()
+        let csrfToken = SecretToken.generate()
+        let expiresAt = Date.now.addingTimeInterval(TimeInterval(settings.sessionLifetime.components.seconds))
+        return try await postgres.transaction(logger: logger) { connection in
+            let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
+            try await connection.query(
+                """
+                INSERT INTO sessions (token_hash, user_id, organization_id, csrf_hash, expires_at)
+                VALUES (\(SecretToken.digest(token)), \(userID), \(organization), \(SecretToken.digest(csrfToken)), \(expiresAt))
+                """,
+                logger: logger
+            )
+            try await recordLogin(userID: userID, organizationID: organization, method: "session", ip: ip, on: connection)
+            let profile = try await self.profile(userID: userID, on: connection)
+            return BrowserSession(token: token, csrfToken: csrfToken, expiresAt: expiresAt, profile: profile)
+        }
+    }
+
+    /// `DELETE auth/session/`: ends the caller's browser session.
+    public func closeSession(_ principal: Principal, ip: String) async throws {
+        guard case .session(let tokenHash) = principal.credential else { throw IdentityError.notAuthenticated }
+        try await postgres.transaction(logger: logger) { connection in
+            try await connection.query(
+                "UPDATE sessions SET revoked_at = now() WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
+                logger: logger
+            )
+            if let organization = principal.organizationID {
+                try await AuditLog.record(
+                    AuditEvent(
+                        organizationID: organization,
+                        actorID: principal.userID,
+                        action: "session.revoked",
+                        targetType: "user",
+                        targetID: principal.userID.uuidString.lowercased(),
+                        ip: ip,
+                        metadata: ["reason": "logout"]
+                    ),
+                    on: connection,
+                    logger: logger
+                )
+            }
+        }
+    }
+
+    /// The user id for correct credentials of an active account. Failures are throttled per (IP,
+    /// e-mail), counted, and logged in the organizations of the account they were aimed at.
+    func checkCredentials(email rawEmail: String, password: String, ip: String) async throws -> UUID {
+        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let failureKey = "login-fail:\(ip):\(email)"
+        try await throttle.ensureBelow(failureKey, limit: Self.loginFailureLimit)
+
+        let rows = try await postgres.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
+        var account: (id: UUID, hash: String, active: Bool)?
+        for try await (id, hash, active) in rows.decode((UUID, String, Bool).self) { account = (id, hash, active) }
+
+        let stored: String
+        if let account { stored = account.hash } else { stored = try await decoyHash.value }
+        let matches = try await hasher.verify(password, against: stored)
+        if let account, account.active, matches { return account.id }
+
+        await throttle.record(failureKey)
+        if let account {
+            let reason = matches ? "inactive" : "bad_password"
+            try await postgres.transaction(logger: logger) { connection in
+                let organizations = try await connection.query(
+                    "SELECT organization_id FROM memberships WHERE user_id = \(account.id)",
+                    logger: logger
+                )
+                for try await organization in organizations.decode(UUID.self) {
+                    try await AuditLog.record(
+                        AuditEvent(
+                            organizationID: organization,
+                            actorID: account.id,
+                            action: "login.failed",
+                            targetType: "user",
+                            targetID: account.id.uuidString.lowercased(),
+                            ip: ip,
+                            metadata: ["reason": reason]
+                        ),
+                        on: connection,
+                        logger: logger
+                    )
+                }
+            }
+        }
+        throw IdentityError.invalidCredentials
+    }
+
+    private func loginOrganization(userID: UUID, requested: UUID?, on connection: PostgresConnection) async throws -> UUID? {
+        guard let requested else { return try await defaultOrganization(of: userID, on: connection) }
+        guard try await role(of: userID, in: requested, on: connection) != nil else { throw IdentityError.notFound }
+        return requested
+    }
+
+    private func recordLogin(userID: UUID, organizationID: UUID?, method: String, ip: String, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
+        guard let organizationID else { return }
+        try await AuditLog.record(
+            AuditEvent(
+                organizationID: organizationID,
+                actorID: userID,
+                action: "login.succeeded",
+                targetType: "user",
+                targetID: userID.uuidString.lowercased(),
+                ip: ip,
+                metadata: ["method": method]
+            ),
+            on: connection,
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import PostgresNIO
+
+extension IdentityService {
+    /// `users/me`: the user and their organizations, oldest membership first.
+    public func profile(userID: UUID) async throws -> Profile {
+        try await postgres.withConnection { connection in try await profile(userID: userID, on: connection) }
+    }
+
+    func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
+        guard let user = try await user(id: userID, on: connection) else { throw IdentityError.notFound }
+        let rows = try await connection.query(
+            """
+            SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.user_id = \(userID) ORDER BY m.joined_at, o.id
+            """,
+            logger: logger
+        )
+        var organizations: [OrganizationRole] = []
+        for try await (id, name, role) in rows.decode((UUID, String, String).self) {
+            if let role = Role(rawValue: role) { organizations.append(OrganizationRole(organizationID: id, name: name, role: role)) }
+        }
+        return Profile(user: user, organizations: organizations)
+    }
+
+    /// `PATCH users/me`: only the full name can change here.
+    public func updateProfile(_ principal: Principal, fullName: String?) async throws -> Profile {
+        if let fullName {
+            let name = try Self.validatedName(fullName, field: "full_name", required: true)
+            try await postgres.query("UPDATE users SET full_name = \(name) WHERE id = \(principal.userID)", logger: logger)
+        }
+        return try await profile(userID: principal.userID)
+    }
+
+    /// `users/me/password/`: checks the current password, sets the new one and revokes every token
+    /// family and every other browser session of the user.
+    public func changePassword(_ principal: Principal, current: String, new: String, ip: String) async throws {
+        let failureKey = "password-fail:\(principal.userID.uuidString.lowercased())"
+        try await throttle.ensureBelow(failureKey, limit: Self.loginFailureLimit)
+        let rows = try await postgres.query("SELECT password_hash FROM users WHERE id = \(principal.userID)", logger: logger)
+        var stored = ""
+        for try await hash in rows.decode(String.self) { stored = hash }
+        guard try await hasher.verify(current, against: stored) else {
+            await throttle.record(failureKey)
+            throw IdentityError.validation(["current_password": ["Your old password was entered incorrectly. Please enter it again."]])
+        }
+        try Self.validatedPassword(new, email: principal.email, field: "new_password")
+        let hash = try await hasher.hash(new)
+        let keptSession: String? = if case .session(let tokenHash) = principal.credential { tokenHash } else { nil }
+        try await postgres.transaction(logger: logger) { connection in
+            try await connection.query("UPDATE users SET password_hash = \(hash) WHERE id = \(principal.userID)", logger: logger)
+            try await connection.query(
+                """
+                UPDATE token_families SET revoked_at = now(), revoked_reason = 'password_change'
+                WHERE user_id = \(principal.userID) AND revoked_at IS NULL
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                """
+                UPDATE sessions SET revoked_at = now()
+                WHERE user_id = \(principal.userID) AND revoked_at IS NULL AND token_hash IS DISTINCT FROM \(keptSession)
+                """,
+                logger: logger
+            )
+            if let organization = principal.organizationID {
+                try await AuditLog.record(
+                    AuditEvent(
+                        organizationID: organization,
+                        actorID: principal.userID,
+                        action: "password.changed",
+                        targetType: "user",
+                        targetID: principal.userID.uuidString.lowercased(),
+                        ip: ip
+                    ),
+                    on: connection,
+                    logger: logger
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PostgresNIO
+
+/// What `auth/register/` and a new account from an invitation return.
+public struct Registration: Sendable {
+    public let profile: Profile
+    public let organization: Organization
+    public let tokens: TokenPair
+}
+
+extension IdentityService {
+    /// Creates a user, their organization (on a trial) and their ADMIN membership, and logs them in.
+    public func register(
+        email rawEmail: String,
+        password: String,
+        fullName rawName: String,
+        organizationName rawOrganization: String,
+        ip: String
+    ) async throws -> Registration {
+        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        var errors: [String: [String]] = [:]
+        let email = Self.collect(&errors) { () throws(IdentityError) in try Self.normalizedEmail(rawEmail) } ?? ""
+        let fullName = Self.collect(&errors) { () throws(IdentityError) in
+            try Self.validatedName(rawName, field: "full_name", required: true)
+        }
+        let organizationName = Self.collect(&errors) { () throws(IdentityError) in
+            try Self.validatedName(rawOrganization, field: "organization_name", required: true)
+        }
+        let passwordProblems = PasswordPolicy.problems(with: password, email: email)
+        if !passwordProblems.isEmpty { errors["password", default: []] += passwordProblems }
+        guard errors.isEmpty, let fullName, let organizationName else { throw IdentityError.validation(errors) }
+
+        let passwordHash = try await hasher.hash(password)
+        return try await postgres.transaction(logger: logger) { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(email), \(fullName), \(passwordHash), now())
+                ON CONFLICT (email) DO NOTHING
+                RETURNING id
+                """,
+                logger: logger
+            )
+            var userID: UUID?
+            for try await id in inserted.decode(UUID.self) { userID = id }
+            // Deliberately vague: saying "taken" would confirm the address has an account.
+            guard let userID else { throw IdentityError.validation(["email": ["Unable to register with this email address."]]) }
+
+            let organization = try await Organization.insert(
+                name: organizationName,
+                trialEndsAt: Date.now.addingTimeInterval(Self.trialLength),
+                on: connection,
+                logger: logger
+            )
+            try await connection.query(
+                "INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organization.id), \(userID), 'ADMIN')",
+                logger: logger
+            )
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organization.id,
+                    actorID: userID,
+                    action: "user.registered",
+                    targetType: "user",
+                    targetID: userID.uuidString.lowercased(),
+                    ip: ip
+                ),
+                on: connection,
+                logger: logger
+            )
+            let pair = try await issuePair(userID: userID, organizationID: organization.id, familyID: nil, on: connection)
+            let profile = try await self.profile(userID: userID, on: connection)
+            return Registration(profile: profile, organization: organization, tokens: pair)
+        }
+    }
+
+    /// Runs a validation, folding its field errors into `errors` instead of stopping at the first.
+    static func collect<Value>(_ errors: inout [String: [String]], _ body: () throws(IdentityError) -> Value) -> Value? {
+        do {
+            return try body()
+        } catch {
+            errors.merge(error.fields) { $0 + $1 }
+            return nil
+        }
+    }
+}
+
+extension IdentityError {
+    /// The field errors of a validation error (empty for other kinds).
+    var fields: [String: [String]] {
+        if case .validation(let fields) = self { return fields }
+        return [:]
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A person who can log in.
+public struct User: Equatable, Sendable {
+    public let id: UUID
+    public let email: String
+    public let fullName: String
+    public let isActive: Bool
+    public let createdAt: Date
+}
+
+/// A tenant: every customer-owned row belongs to one.
+public struct Organization: Equatable, Sendable {
+    public let id: UUID
+    public let name: String
+    public let slug: String
+    public let subscriptionStatus: String
+    public let trialEndsAt: Date?
+    public let createdAt: Date
+}
+
+/// One of a user's organizations with the role held there, as `users/me` lists them.
+public struct OrganizationRole: Equatable, Sendable {
+    public let organizationID: UUID
+    public let name: String
+    public let role: Role
+}
+
+/// A user as seen from an organization's member list.
+public struct Member: Equatable, Sendable {
+    public let userID: UUID
+    public let email: String
+    public let fullName: String
+    public let role: Role
+    public let joinedAt: Date
+}
+
+/// `users/me`: the user and the organizations they belong to.
+public struct Profile: Equatable, Sendable {
+    public let user: User
+    public let organizations: [OrganizationRole]
+}
+
+/// An access and a refresh token issued together.
+public struct TokenPair: Equatable, Sendable {
+    public let access: String
+    public let refresh: String
+}

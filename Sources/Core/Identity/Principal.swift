@@ -1,0 +1,40 @@
+import Foundation
+
+/// Who is making a request, resolved and checked by the API's authentication middleware: the user,
+/// the organization the credentials are scoped to, the role held there, and how they authenticated.
+public struct Principal: Equatable, Sendable {
+    public enum Credential: Equatable, Sendable {
+        /// A bearer access token of this login family.
+        case bearer(familyID: UUID)
+        /// A browser session cookie (CSRF-checked on unsafe methods).
+        case session(tokenHash: String)
+    }
+
+    public let userID: UUID
+    public let email: String
+    public let organizationID: UUID?
+    /// The role in `organizationID`; nil when the user belongs to no organization.
+    public let role: Role?
+    public let credential: Credential
+
+    public init(userID: UUID, email: String, organizationID: UUID?, role: Role?, credential: Credential) {
+        self.userID = userID
+        self.email = email
+        self.organizationID = organizationID
+        self.role = role
+        self.credential = credential
+    }
+
+    /// The caller's organization, for endpoints about "the current organization". Without one
+    /// there is nothing to show: 404, as for any resource outside the caller's organizations.
+    public func organization() throws(IdentityError) -> UUID {
+        guard let organizationID else { throw .notFound }
+        return organizationID
+    }
+
+    /// Checks the role matrix for `action` in the caller's organization; 403 when not allowed.
+    public func authorize(_ action: Action) throws(IdentityError) {
+        guard let role else { throw .notFound }
+        guard role.allows(action) else { throw .permissionDenied }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+extension Organization {
+    static let columns = "id, name, slug, subscription_status, trial_ends_at, created_at"
+
+    /// Creates an organization with a unique slug derived from its name.
+    static func insert(name: String, trialEndsAt: Date?, on connection: PostgresConnection, logger: Logger) async throws -> Organization {
+        let base = slug(for: name)
+        for attempt in 0..<8 {
+            let candidate = attempt == 0 ? base : base + "-" + String(SecretToken.digest(UUID().uuidString).prefix(6))
+            let rows = try await connection.query(
+                """
+                INSERT INTO organizations (name, slug, trial_ends_at) VALUES (\(name), \(candidate), \(trialEndsAt))
+                ON CONFLICT (slug) DO NOTHING
+                RETURNING id, name, slug, subscription_status, trial_ends_at, created_at
+                """,
+                logger: logger
+            )
+            if let organization = try await decodeFirst(rows) { return organization }
+        }
+        throw IdentityError.rejected("Could not allocate a unique organization slug; try another name.")
+    }
+
+    static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Organization? {
+        let rows = try await connection.query(
+            "SELECT id, name, slug, subscription_status, trial_ends_at, created_at FROM organizations WHERE id = \(id)",
+            logger: logger
+        )
+        return try await decodeFirst(rows)
+    }
+
+    static func decodeFirst(_ rows: PostgresRowSequence) async throws -> Organization? {
+        for try await (id, name, slug, status, trialEnds, created) in rows.decode((UUID, String, String, String, Date?, Date).self) {
+            return Organization(id: id, name: name, slug: slug, subscriptionStatus: status, trialEndsAt: trialEnds, createdAt: created)
+        }
+        return nil
+    }
+
+    /// "Müller & Søn 株式会社" → "muller-son"; names with no Latin letters or digits become "org".
+    static func slug(for name: String) -> String {
+        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var slug = ""
+        for scalar in folded.unicodeScalars {
+            if scalar.isASCII && (CharacterSet.lowercaseLetters.contains(scalar) || CharacterSet.decimalDigits.contains(scalar)) {
+                slug.unicodeScalars.append(scalar)
+            } else if !slug.isEmpty && !slug.hasSuffix("-") {
+                slug += "-"
+            }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        slug = String(slug.prefix(50))
+        while slug.hasSuffix("-") { slug.removeLast() }
+        return slug.isEmpty ? "org" : slug
+    }
+}

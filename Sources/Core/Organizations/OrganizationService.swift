@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The caller's organization: its settings, its members and their roles. Every operation is
+/// scoped to the principal's organization; ids from elsewhere are simply not found.
+public struct OrganizationService: Sendable {
+    let postgres: PostgresClient
+    let identity: IdentityService
+    let logger: Logger
+
+    public static let invitationLifetime: TimeInterval = 7 * 86_400
+
+    public init(postgres: PostgresClient, identity: IdentityService, logger: Logger) {
+        self.postgres = postgres
+        self.identity = identity
+        self.logger = logger
+    }
+
+    public func current(_ principal: Principal) async throws -> Organization {
+        let organizationID = try principal.organization()
+        try principal.authorize(.read)
+        return try await postgres.withConnection { connection in
+            guard let organization = try await Organization.find(id: organizationID, on: connection, logger: logger) else {
+                throw IdentityError.notFound
+            }
+            return organization
+        }
+    }
+
+    /// `PATCH organizations/current/` (ADMIN): the name; the slug stays, since links use it.
+    public func update(_ principal: Principal, name: String?, ip: String) async throws -> Organization {
+        let organizationID = try principal.organization()
+        try principal.authorize(.manageOrganization)
+        let newName = try name.map { (name: String) throws(IdentityError) -> String in
+            try IdentityService.validatedName(name, field: "name", required: true)
+        }
+        return try await postgres.transaction(logger: logger) { connection in
+            guard let organization = try await Organization.find(id: organizationID, on: connection, logger: logger) else {
+                throw IdentityError.notFound
+            }
+            guard let newName, newName != organization.name else { return organization }
+            try await connection.query("UPDATE organizations SET name = \(newName) WHERE id = \(organizationID)", logger: logger)
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID,
+                    actorID: principal.userID,
+                    action: "organization.updated",
+                    targetType: "organization",
+                    targetID: organizationID.uuidString.lowercased(),
+                    ip: ip,
+                    metadata: ["from": organization.name, "to": newName]
+                ),
+                on: connection,
+                logger: logger
+            )
+            return try await Organization.find(id: organizationID, on: connection, logger: logger) ?? organization
+        }
+    }
+
+    /// Members, longest-standing first.
+    public func members(_ principal: Principal, page: PageRequest) async throws -> Page<Member> {
+        let organizationID = try principal.organization()
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            """
+            SELECT u.id, u.email, u.full_name, m.role, m.joined_at, count(*) OVER ()
+            FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.organization_id = \(organizationID)
+            ORDER BY m.joined_at, u.id
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        var members: [Member] = []
+        var total = 0
+        for try await (id, email, name, role, joined, count) in rows.decode((UUID, String, String, String, Date, Int).self) {
+            guard let role = Role(rawValue: role) else { continue }
+            members.append(Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined))
+            total = count
+        }
+        if members.isEmpty {
+            total = try await scalar("SELECT count(*) FROM memberships WHERE organization_id = \(organizationID)")
+        }
+        return Page(items: members, count: total, request: page)
+    }
+
+    /// `PATCH members/{user_id}/` (ADMIN): changes a member's role; never leaves the organization
+    /// without an ADMIN.
+    public func changeRole(_ principal: Principal, userID: UUID, to role: Role, ip: String) async throws -> Member {
+        let organizationID = try principal.organization()
+        return try await postgres.transaction(logger: logger) { connection in
+            let member = try await lockedMember(userID, in: organizationID, on: connection)
+            try principal.authorize(.manageMembers)
+            guard member.role != role else { return member }
+            if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
+            try await connection.query(
+                "UPDATE memberships SET role = \(role.rawValue) WHERE organization_id = \(organizationID) AND user_id = \(userID)",
+                logger: logger
+            )
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID,
+                    actorID: principal.userID,
+                    action: "member.role_changed",
+                    targetType: "user",
+                    targetID: userID.uuidString.lowercased(),
+                    ip: ip,
+                    metadata: ["from": member.role.rawValue, "to": role.rawValue]
+                ),
+                on: connection,
+                logger: logger
+            )
+            return Member(userID: member.userID, email: member.email, fullName: member.fullName, role: role, joinedAt: member.joinedAt)
+        }
+    }
+
+    /// `DELETE members/{user_id}/` (ADMIN): removes the membership (the account stays); the removed
+    /// user's tokens stop reaching this organization on their next request.
+    public func remove(_ principal: Principal, userID: UUID, ip: String) async throws {
+        let organizationID = try principal.organization()
+        try await postgres.transaction(logger: logger) { connection in
+            let member = try await lockedMember(userID, in: organizationID, on: connection)
+            try principal.authorize(.manageMembers)
+            if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
+            try await connection.query(
+                "DELETE FROM memberships WHERE organization_id = \(organizationID) AND user_id = \(userID)",
+                logger: logger
+            )
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID,
+                    actorID: principal.userID,
+                    action: "member.removed",
+                    targetType: "user",
+                    targetID: userID.uuidString.lowercased(),
+                    ip: ip,
+                    metadata: ["email": member.email, "role": member.role.rawValue]
+                ),
+                on: connection,
+                logger: logger
+            )
+        }
+    }
+
+    /// The membership, 404 when the user is not in this organization. Locks the organization row
+    /// first, so concurrent demotions of the last two admins take turns and cannot both succeed.
+    private func lockedMember(_ userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Member {
+        try await connection.query("SELECT 1 FROM organizations WHERE id = \(organizationID) FOR UPDATE", logger: logger)
+        let rows = try await connection.query(
+            """
+            SELECT u.id, u.email, u.full_name, m.role, m.joined_at
+            FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.organization_id = \(organizationID) AND m.user_id = \(userID)
+            """,
+            logger: logger
+        )
+        for try await (id, email, name, role, joined) in rows.decode((UUID, String, String, String, Date).self) {
+            if let role = Role(rawValue: role) { return Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined) }
+        }
+        throw IdentityError.notFound
+    }
+
+    private func ensureAnotherAdmin(besides userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            "SELECT count(*) FROM memberships WHERE organization_id = \(organizationID) AND role = 'ADMIN' AND user_id <> \(userID)",
+            logger: logger
+        )
+        var others = 0
+        for try await count in rows.decode(Int.self) { others = count }
+        if others == 0 { throw IdentityError.rejected("An organization must keep at least one admin.") }
+    }
+
+    func scalar(_ query: PostgresQuery) async throws -> Int {
+        let rows = try await postgres.query(query, logger: logger)
+        for try await value in rows.decode(Int.self) { return value }
+        return 0
+    }
+}
