@@ -35,16 +35,20 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         MethodNotAllowedMiddleware(routes: routes)
     }
 
+    let schema = try SchemaDocument.bundled()
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
-        schema: try SchemaDocument.bundled(),
+        schema: schema,
         identity: identity,
         organizations: OrganizationService(postgres: infrastructure.postgres, identity: identity, logger: logger),
         auditLog: AuditLog(postgres: infrastructure.postgres, logger: logger),
         secureCookies: config.isProduction
     )
-    try handler.registerHandlers(on: RecordingTransport(router: router, table: routes))
+    try handler.registerHandlers(
+        on: RecordingTransport(router: router, table: routes),
+        middlewares: [RequiredNullsMiddleware(shapes: schema.responseShapes)]
+    )
 
     var app = Application(
         router: router,

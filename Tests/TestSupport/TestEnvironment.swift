@@ -28,6 +28,8 @@ public enum TestEnvironment {
                 "postgres://\(database.username):\(password)@\(database.host):\(database.port)/\(database.database)?sslmode=disable",
             "REDIS_URL": redisURL,
             "LOG_LEVEL": "warning",
+            // bcrypt at its minimum cost: tests exercise the logic, not the work factor.
+            "BCRYPT_COST": "4",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
     }

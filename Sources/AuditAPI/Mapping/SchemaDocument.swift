@@ -7,12 +7,14 @@ import Yams
 struct SchemaDocument: Sendable {
     let yaml: [UInt8]
     let object: OpenAPIObjectContainer
+    let responseShapes: ResponseShapes
 
     init(yaml text: String) throws {
-        guard let tree = try Yams.load(yaml: text) else { throw SchemaDocumentError.empty }
+        guard let tree = try Yams.load(yaml: text) as? [String: Any] else { throw SchemaDocumentError.empty }
         let json = try JSONSerialization.data(withJSONObject: tree)
         self.yaml = Array(text.utf8)
         self.object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
+        self.responseShapes = ResponseShapes(document: tree)
     }
 
     /// `openapi.yaml`, shipped as a resource of the AuditAPI target.

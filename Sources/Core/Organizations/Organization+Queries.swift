@@ -40,7 +40,9 @@ extension Organization {
 
     /// "Müller & Søn 株式会社" → "muller-son"; names with no Latin letters or digits become "org".
     static func slug(for name: String) -> String {
-        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        // Letters that are not an accent on a base letter, so folding leaves them alone.
+        for (letter, spelling) in Self.transliterations { folded = folded.replacingOccurrences(of: letter, with: spelling) }
         var slug = ""
         for scalar in folded.unicodeScalars {
             if scalar.isASCII && (CharacterSet.lowercaseLetters.contains(scalar) || CharacterSet.decimalDigits.contains(scalar)) {
@@ -54,4 +56,8 @@ extension Organization {
         while slug.hasSuffix("-") { slug.removeLast() }
         return slug.isEmpty ? "org" : slug
     }
+
+    static let transliterations: KeyValuePairs<String, String> = [
+        "ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "đ": "d", "ð": "d", "ł": "l", "þ": "th", "ı": "i",
+    ]
 }

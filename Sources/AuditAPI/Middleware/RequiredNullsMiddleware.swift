@@ -1,0 +1,33 @@
+import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+
+/// Writes `null` for required-but-nullable keys that the generated encoders leave out (see
+/// `ResponseShapes`). Runs inside the generated server, where each response's operation is known;
+/// responses without such keys pass through untouched.
+struct RequiredNullsMiddleware: ServerMiddleware {
+    let shapes: ResponseShapes
+    let maximumBody = 16 << 20
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        metadata: ServerRequestMetadata,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let (response, responseBody) = try await next(request, body, metadata)
+        guard let responseBody, let shape = shapes.shape(operationID: operationID, status: response.status.code) else {
+            return (response, responseBody)
+        }
+        let data = try await Data(collecting: responseBody, upTo: maximumBody)
+        guard let value = try? JSONSerialization.jsonObject(with: data) else { return (response, HTTPBody(data)) }
+        let filled = try JSONSerialization.data(
+            withJSONObject: ResponseShapes.fill(value, shape),
+            options: [.sortedKeys, .withoutEscapingSlashes]
+        )
+        var headers = response
+        headers.headerFields[.contentLength] = String(filled.count)
+        return (headers, HTTPBody(filled))
+    }
+}

@@ -1,0 +1,56 @@
+@testable import AuditAPI
+import Core
+import Foundation
+import HTTPTypes
+import Testing
+import TestSupport
+
+@Suite("Throttling")
+struct ThrottleTests {
+    @Test func failedLoginsAreThrottledPerAddressAndEmailThenRecover() async throws {
+        try await withIdentityAPI(extra: ["THROTTLE_WINDOW_SECONDS": "3"]) { api, _ in
+            let account = try await api.register()
+            for _ in 0..<5 {
+                let wrong = try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": "wrong password!"])
+                #expect(wrong.status == .unauthorized)
+            }
+            // Even the right password waits out the window now.
+            let blocked = try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password])
+            #expect(blocked.status == .tooManyRequests)
+            let retryAfter = try #require(blocked.headers[.retryAfter].flatMap(Int.init))
+            #expect((1...3).contains(retryAfter))
+            #expect((try blocked.json()["detail"] as? String)?.hasPrefix("Request was throttled. Expected available in") == true)
+
+            // Another client address is not affected.
+            let elsewhere = APIClient(api.client)
+            #expect(try await elsewhere.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password]).status == .ok)
+
+            try await eventually(timeout: .seconds(10), "the login throttle did not lift after its window") {
+                try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password]).status == .ok
+            }
+        }
+    }
+
+    @Test func authenticationEndpointsHaveAPerAddressBudget() async throws {
+        try await withIdentityAPI(extra: ["THROTTLE_WINDOW_SECONDS": "30"]) { api, _ in
+            var statuses: [HTTPResponse.Status] = []
+            for _ in 0..<31 {
+                statuses.append(try await api.request(.post, "/api/v1/auth/token/verify/", json: ["token": "x.y.z"]).status)
+            }
+            #expect(statuses.prefix(30).allSatisfy { $0 == .unauthorized })
+            #expect(statuses.last == .tooManyRequests)
+        }
+    }
+
+    @Test func forwardedForIsIgnoredFromUntrustedPeers() async throws {
+        // Without TRUSTED_PROXIES a client cannot pick its address: every attempt counts against the peer.
+        try await withAPI(extra: ["THROTTLE_WINDOW_SECONDS": "30"]) { client, _ in
+            var last = HTTPResponse.Status.ok
+            for attempt in 0..<31 {
+                let api = APIClient(client)  // a different X-Forwarded-For each time
+                last = try await api.request(.post, "/api/v1/auth/token/verify/", json: ["token": "attempt-\(attempt)"]).status
+            }
+            #expect(last == .tooManyRequests)
+        }
+    }
+}
