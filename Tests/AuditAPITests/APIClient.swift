@@ -1,10 +1,11 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import TestSupport
+
+@testable import AuditAPI
 
 /// A JSON client for the live test server. Each instance claims its own client address through
 /// `X-Forwarded-For` (the test server trusts loopback as a proxy), so per-IP budgets of parallel
@@ -37,7 +38,10 @@ struct APIClient: Sendable {
     }
 
     /// A new user with a new organization, logged in.
-    func register(email: String = "user-\(UUID().uuidString.prefix(8))@example.com", organization: String = "Org \(UUID().uuidString.prefix(6))") async throws -> Account {
+    func register(
+        email: String = "user-\(UUID().uuidString.prefix(8))@example.com",
+        organization: String = "Org \(UUID().uuidString.prefix(6))"
+    ) async throws -> Account {
         let password = "correct horse battery"
         let response = try await request(
             .post,
@@ -59,8 +63,15 @@ struct APIClient: Sendable {
     }
 
     /// Invites `email` into `admin`'s organization with `role` and accepts as a new account.
-    func join(_ admin: Account, role: String, email: String = "member-\(UUID().uuidString.prefix(8))@example.com") async throws -> Account {
-        let invited = try await request(.post, "/api/v1/organizations/current/invitations/", json: ["email": email, "role": role], token: admin.access)
+    func join(_ admin: Account, role: String, email: String = "member-\(UUID().uuidString.prefix(8).lowercased())@example.com") async throws
+        -> Account
+    {
+        let invited = try await request(
+            .post,
+            "/api/v1/organizations/current/invitations/",
+            json: ["email": email, "role": role],
+            token: admin.access
+        )
         guard invited.status == .created, let token = try invited.json()["token"] as? String else {
             throw TestFailure("invite answered \(invited.status): \(invited.text)")
         }

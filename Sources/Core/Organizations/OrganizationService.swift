@@ -91,7 +91,7 @@ public struct OrganizationService: Sendable {
         let organizationID = try principal.organization()
         return try await postgres.transaction(logger: logger) { connection in
             let member = try await lockedMember(userID, in: organizationID, on: connection)
-            try principal.authorize(.manageMembers)
+            try await authorizeCurrent(principal, .manageMembers, in: organizationID, on: connection)
             guard member.role != role else { return member }
             if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
             try await connection.query(
@@ -121,7 +121,7 @@ public struct OrganizationService: Sendable {
         let organizationID = try principal.organization()
         try await postgres.transaction(logger: logger) { connection in
             let member = try await lockedMember(userID, in: organizationID, on: connection)
-            try principal.authorize(.manageMembers)
+            try await authorizeCurrent(principal, .manageMembers, in: organizationID, on: connection)
             if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
             try await connection.query(
                 "DELETE FROM memberships WHERE organization_id = \(organizationID) AND user_id = \(userID)",
@@ -159,6 +159,18 @@ public struct OrganizationService: Sendable {
             if let role = Role(rawValue: role) { return Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined) }
         }
         throw IdentityError.notFound
+    }
+
+    /// The role check again, against the actor's role as it is now, under the organization lock: a
+    /// request authenticated a moment before its sender was demoted must not act with the old role.
+    private func authorizeCurrent(_ principal: Principal, _ action: Action, in organizationID: UUID, on connection: PostgresConnection)
+        async throws
+    {
+        try principal.authorize(action)
+        guard let role = try await identity.role(of: principal.userID, in: organizationID, on: connection) else {
+            throw IdentityError.notFound
+        }
+        guard role.allows(action) else { throw IdentityError.permissionDenied }
     }
 
     private func ensureAnotherAdmin(besides userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws {

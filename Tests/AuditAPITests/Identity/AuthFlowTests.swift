@@ -1,9 +1,10 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Registration, tokens and logout")
 struct AuthFlowTests {
@@ -12,7 +13,10 @@ struct AuthFlowTests {
             let response = try await api.request(
                 .post,
                 "/api/v1/auth/register/",
-                json: ["email": "Ada@Example.COM", "password": "analytical engine", "full_name": "Ada Lovelace", "organization_name": "Müller & Søn 株式会社"]
+                json: [
+                    "email": "Ada@Example.COM", "password": "analytical engine", "full_name": "Ada Lovelace",
+                    "organization_name": "Müller & Søn 株式会社",
+                ]
             )
             #expect(response.status == .created)
             let body = try response.json()
@@ -87,7 +91,11 @@ struct AuthFlowTests {
     @Test func obtainTokensWithGoodAndBadCredentials() async throws {
         try await withIdentityAPI { api, _ in
             let account = try await api.register()
-            let good = try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email.uppercased(), "password": account.password])
+            let good = try await api.request(
+                .post,
+                "/api/v1/auth/token/",
+                json: ["email": account.email.uppercased(), "password": account.password]
+            )
             #expect(good.status == .ok)
             let pair = try good.json()
             #expect(Set(pair.keys) == ["access", "refresh"])
@@ -96,7 +104,11 @@ struct AuthFlowTests {
             #expect(wrong.status == .unauthorized)
             #expect(try wrong.json()["detail"] as? String == "No active account found with the given credentials")
 
-            let unknown = try await api.request(.post, "/api/v1/auth/token/", json: ["email": "nobody@example.com", "password": "whatever it is"])
+            let unknown = try await api.request(
+                .post,
+                "/api/v1/auth/token/",
+                json: ["email": "nobody@example.com", "password": "whatever it is"]
+            )
             #expect(unknown.status == .unauthorized)
             #expect(try unknown.json()["detail"] as? String == "No active account found with the given credentials")
 
@@ -204,7 +216,9 @@ struct AuthFlowTests {
             let current = try await api.request(.get, "/api/v1/organizations/current/", token: access)
             #expect(try current.json()["id"] as? String == other.organizationID)
             // A VIEWER there now: renaming is refused.
-            #expect(try await api.request(.patch, "/api/v1/organizations/current/", json: ["name": "Nope"], token: access).status == .forbidden)
+            #expect(
+                try await api.request(.patch, "/api/v1/organizations/current/", json: ["name": "Nope"], token: access).status == .forbidden
+            )
 
             let stranger = try await api.register()
             let refused = try await api.request(
@@ -260,7 +274,12 @@ struct AuthFlowTests {
     @Test func profileUpdate() async throws {
         try await withIdentityAPI { api, _ in
             let account = try await api.register()
-            let updated = try await api.request(.patch, "/api/v1/users/me/", json: ["full_name": "  Renamed Person "], token: account.access)
+            let updated = try await api.request(
+                .patch,
+                "/api/v1/users/me/",
+                json: ["full_name": "  Renamed Person "],
+                token: account.access
+            )
             #expect(updated.status == .ok)
             #expect(try updated.json()["full_name"] as? String == "Renamed Person")
             let blank = try await api.request(.patch, "/api/v1/users/me/", json: ["full_name": " "], token: account.access)

@@ -1,9 +1,10 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Cookie sessions and CSRF")
 struct SessionTests {
@@ -12,7 +13,9 @@ struct SessionTests {
         var result: [String: (String, Set<String>)] = [:]
         for header in headers[values: .setCookie] {
             let parts = header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let pair = parts.first?.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false), pair.count == 2 else { continue }
+            guard let pair = parts.first?.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false), pair.count == 2 else {
+                continue
+            }
             result[String(pair[0])] = (String(pair[1]), Set(parts.dropFirst().map { $0.lowercased() }))
         }
         return result
@@ -37,7 +40,12 @@ struct SessionTests {
             let me = try await api.request(.get, "/api/v1/users/me/", headers: [.cookie: cookieHeader])
             #expect(me.status == .ok)
 
-            let noToken = try await api.request(.patch, "/api/v1/users/me/", json: ["full_name": "Cookie"], headers: [.cookie: cookieHeader])
+            let noToken = try await api.request(
+                .patch,
+                "/api/v1/users/me/",
+                json: ["full_name": "Cookie"],
+                headers: [.cookie: cookieHeader]
+            )
             #expect(noToken.status == .forbidden)
             #expect(try noToken.json()["detail"] as? String == "CSRF Failed: CSRF token missing or incorrect.")
 
@@ -50,7 +58,11 @@ struct SessionTests {
             #expect(wrongToken.status == .forbidden)
 
             // A token from another session does not match this session's, even when both cookie and header agree.
-            let otherLogin = try await api.request(.post, "/api/v1/auth/session/", json: ["email": account.email, "password": account.password])
+            let otherLogin = try await api.request(
+                .post,
+                "/api/v1/auth/session/",
+                json: ["email": account.email, "password": account.password]
+            )
             let otherCSRF = try #require(Self.cookies(otherLogin.headers)["csrftoken"]?.value)
             let crossed = try await api.request(
                 .patch,

@@ -1,9 +1,10 @@
-@testable import AuditAPI
 import Core
 import Foundation
 import HTTPTypes
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Throttling")
 struct ThrottleTests {
@@ -11,7 +12,11 @@ struct ThrottleTests {
         try await withIdentityAPI(extra: ["THROTTLE_WINDOW_SECONDS": "3"]) { api, _ in
             let account = try await api.register()
             for _ in 0..<5 {
-                let wrong = try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": "wrong password!"])
+                let wrong = try await api.request(
+                    .post,
+                    "/api/v1/auth/token/",
+                    json: ["email": account.email, "password": "wrong password!"]
+                )
                 #expect(wrong.status == .unauthorized)
             }
             // Even the right password waits out the window now.
@@ -23,10 +28,14 @@ struct ThrottleTests {
 
             // Another client address is not affected.
             let elsewhere = APIClient(api.client)
-            #expect(try await elsewhere.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password]).status == .ok)
+            #expect(
+                try await elsewhere.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password])
+                    .status == .ok
+            )
 
             try await eventually(timeout: .seconds(10), "the login throttle did not lift after its window") {
-                try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password]).status == .ok
+                try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password]).status
+                    == .ok
             }
         }
     }

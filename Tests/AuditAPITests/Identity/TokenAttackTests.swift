@@ -1,10 +1,11 @@
-@testable import AuditAPI
 import Core
+import Crypto
 import Foundation
 import HTTPTypes
-import Crypto
-import Testing
 import TestSupport
+import Testing
+
+@testable import AuditAPI
 
 @Suite("Token attacks")
 struct TokenAttackTests {
@@ -40,7 +41,10 @@ struct TokenAttackTests {
                 ("alg none", try Self.forge(header: ["alg": "none", "typ": "JWT"], claims: genuine, key: nil)),
                 ("alg none, signed", try Self.forge(header: ["alg": "none", "typ": "JWT"], claims: genuine, key: key)),
                 ("alg substitution", try Self.forge(header: ["alg": "HS384", "typ": "JWT"], claims: genuine, key: key)),
-                ("wrong key", try Self.forge(header: ["alg": "HS256", "typ": "JWT"], claims: genuine, key: "another key that is long enough!!")),
+                (
+                    "wrong key",
+                    try Self.forge(header: ["alg": "HS256", "typ": "JWT"], claims: genuine, key: "another key that is long enough!!")
+                ),
                 ("expired", try Self.forge(header: ["alg": "HS256", "typ": "JWT"], claims: expired, key: key)),
                 ("refresh as access", account.refresh),
                 (

@@ -1,0 +1,107 @@
+import Core
+import Foundation
+import HTTPTypes
+import TestSupport
+import Testing
+
+@testable import AuditAPI
+
+/// The isolation and role matrix. Every endpoint that acts on an organization's data has a row:
+/// which roles may call it and what success looks like. For each row the test calls it with each
+/// role (others must get 403), with ids from another organization (404 for every role, ids never
+/// leak), and anonymously (401). Later features add their rows to `rules`.
+@Suite("Access matrix")
+struct AccessMatrixTests {
+    struct Rule: Sendable, CustomTestStringConvertible {
+        let method: HTTPRequest.Method
+        /// May contain `{member}` and `{invitation}`: a fresh target in the organization under test.
+        let path: String
+        let body: [String: any Sendable]?
+        let allowed: Set<Role>
+        let success: HTTPResponse.Status
+
+        var takesID: Bool { path.contains("{") }
+        var testDescription: String { "\(method) \(path)" }
+    }
+
+    static let everyone: Set<Role> = [.admin, .member, .viewer]
+
+    static let rules: [Rule] = [
+        Rule(method: .get, path: "/api/v1/organizations/current/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .patch, path: "/api/v1/organizations/current/", body: ["name": "Renamed"], allowed: [.admin], success: .ok),
+        Rule(method: .get, path: "/api/v1/organizations/current/members/", body: nil, allowed: everyone, success: .ok),
+        Rule(
+            method: .patch,
+            path: "/api/v1/organizations/current/members/{member}/",
+            body: ["role": "MEMBER"],
+            allowed: [.admin],
+            success: .ok
+        ),
+        Rule(method: .delete, path: "/api/v1/organizations/current/members/{member}/", body: nil, allowed: [.admin], success: .noContent),
+        Rule(method: .get, path: "/api/v1/organizations/current/invitations/", body: nil, allowed: [.admin], success: .ok),
+        Rule(
+            method: .post,
+            path: "/api/v1/organizations/current/invitations/",
+            body: ["email": "someone-new@example.com", "role": "VIEWER"],
+            allowed: [.admin],
+            success: .created
+        ),
+        Rule(
+            method: .delete,
+            path: "/api/v1/organizations/current/invitations/{invitation}/",
+            body: nil,
+            allowed: [.admin],
+            success: .noContent
+        ),
+        Rule(method: .get, path: "/api/v1/audit-log/", body: nil, allowed: [.admin], success: .ok),
+    ]
+
+    /// Fills the placeholders with new targets in `organization`.
+    static func resolve(_ path: String, in organization: UUID, database: DatabaseSettings) async throws -> String {
+        var resolved = path
+        if resolved.contains("{member}") {
+            let member = try await IdentityFixtures.member(in: organization, role: .viewer, database: database)
+            resolved = resolved.replacingOccurrences(of: "{member}", with: member.apiString)
+        }
+        if resolved.contains("{invitation}") {
+            let invitation = try await IdentityFixtures.invitation(in: organization, database: database)
+            resolved = resolved.replacingOccurrences(of: "{invitation}", with: invitation.apiString)
+        }
+        return resolved
+    }
+
+    @Test(arguments: rules)
+    func rule(_ rule: Rule) async throws {
+        try await withIdentityAPI { api, config in
+            let admin = try await api.register()
+            let tokens: [Role: String] = [
+                .admin: admin.access,
+                .member: try await api.join(admin, role: "MEMBER").access,
+                .viewer: try await api.join(admin, role: "VIEWER").access,
+            ]
+            let organization = try UUID(pathParameter: admin.organizationID)
+            let foreign = try UUID(pathParameter: try await api.register().organizationID)
+
+            for role in Role.allCases {
+                let path = try await Self.resolve(rule.path, in: organization, database: config.database)
+                let response = try await api.request(rule.method, path, json: rule.body, token: tokens[role])
+                let expected: HTTPResponse.Status = rule.allowed.contains(role) ? rule.success : .forbidden
+                #expect(response.status == expected, "\(role) \(rule.method) \(path): \(response.text)")
+                if expected == .forbidden {
+                    #expect(try response.json()["detail"] as? String == "You do not have permission to perform this action.")
+                }
+            }
+            if rule.takesID {
+                for role in Role.allCases {
+                    let path = try await Self.resolve(rule.path, in: foreign, database: config.database)
+                    let response = try await api.request(rule.method, path, json: rule.body, token: tokens[role])
+                    #expect(response.status == .notFound, "\(role) with another organization's id: \(path)")
+                    #expect(try response.json()["detail"] as? String == "Not found.")
+                }
+            }
+            let path = try await Self.resolve(rule.path, in: organization, database: config.database)
+            let anonymous = try await api.request(rule.method, path, json: rule.body)
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+}
