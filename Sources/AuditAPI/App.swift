@@ -7,7 +7,7 @@ struct AuditAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuditAPI",
         abstract: "AuditMate HTTP API.",
-        subcommands: [Serve.self, Migrate.self],
+        subcommands: [Serve.self, Migrate.self, DeactivateUser.self, ActivateUser.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -36,6 +36,51 @@ extension AuditAPICommand {
                 let labels = applied.map(\.label).joined(separator: ", ")
                 print(applied.isEmpty ? "No migrations to apply." : "Applied \(applied.count) migration(s): \(labels).")
             }
+        }
+    }
+
+    struct DeactivateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deactivate an account: its logins and sessions stop working at once."
+        )
+
+        @Argument(help: "The account's e-mail address.")
+        var email: String
+
+        func run() async throws {
+            try await AuditAPICommand.setActive(email: email, active: false)
+        }
+    }
+
+    struct ActivateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-activate a deactivated account.")
+
+        @Argument(help: "The account's e-mail address.")
+        var email: String
+
+        func run() async throws {
+            try await AuditAPICommand.setActive(email: email, active: true)
+        }
+    }
+
+    static func setActive(email: String, active: Bool) async throws {
+        let config = Startup.configuration()
+        config.bootstrapLogging()
+        await Startup.run {
+            let logger = config.makeLogger("auditmate.users")
+            let changed = try await Infrastructure.withRunning(config: config, applicationName: "auditmate-admin", logger: logger) {
+                infrastructure in
+                let identity = await IdentityService(
+                    postgres: infrastructure.postgres,
+                    redis: infrastructure.redis,
+                    secrets: config.secrets,
+                    settings: config.identity,
+                    logger: logger
+                )
+                return try await identity.setActive(email: email, active: active)
+            }
+            guard changed else { Startup.fail("error: no account with e-mail \(email)", status: 1) }
+            print("\(email): \(active ? "activated" : "deactivated").")
         }
     }
 }

@@ -27,8 +27,39 @@ struct ErrorShapeTests {
         }
     }
 
-    /// Statuses that no endpoint of this issue produces yet are checked through the same middleware
-    /// and renderer on a router whose routes throw them.
+    @Test func bodiesOfTheWrongTypeOrShape() async throws {
+        try await withAPI { client, _ in
+            let plain = try await client.execute(
+                uri: "/api/v1/auth/token/",
+                method: .post,
+                headers: [.contentType: "text/plain"],
+                body: ByteBuffer(string: "email=a")
+            )
+            #expect(plain.status == .unsupportedMediaType)
+            #expect(try plain.json() as? [String: String] == ["detail": "Unsupported media type \"text/plain\" in request."])
+
+            let broken = try await client.execute(
+                uri: "/api/v1/auth/token/",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: "{\"email\": ")
+            )
+            #expect(broken.status == .badRequest)
+            #expect(try broken.json() as? [String: String] == ["detail": "JSON parse error - the request body is not valid JSON."])
+
+            let wrongType = try await client.execute(
+                uri: "/api/v1/auth/token/",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"email": 42, "password": "x"}"#)
+            )
+            #expect(wrongType.status == .badRequest)
+            #expect(try wrongType.json() as? [String: [String]] == ["email": ["Not a valid string."]])
+        }
+    }
+
+    /// Every error the renderer knows, checked through the same middleware on a router whose routes
+    /// throw them (some, such as 500, no endpoint produces on purpose).
     @Test(arguments: [
         (Self.failing(APIError.notAuthenticated), 401, #"{"detail":"Authentication credentials were not provided."}"#),
         (Self.failing(HTTPError(.forbidden)), 403, #"{"detail":"You do not have permission to perform this action."}"#),

@@ -141,3 +141,19 @@ while time.time() < deadline:
 sys.exit(1)
 PY
 }
+
+# Registers an account through the API at $1 (e-mail $2, password $3, name $4, organization $5);
+# an address that is already registered is left as it is.
+am_register() {
+    python3 - "$@" <<'PY'
+import json, sys, urllib.error, urllib.request
+base, email, password, name, organization = sys.argv[1:6]
+body = json.dumps({"email": email, "password": password, "full_name": name, "organization_name": organization}).encode()
+request = urllib.request.Request(base + "/api/v1/auth/register/", data=body, headers={"Content-Type": "application/json"})
+try:
+    urllib.request.urlopen(request, timeout=30)
+except urllib.error.HTTPError as error:
+    if error.code != 400:
+        sys.exit(f"auditmate: registering the demo account failed: {error.code} {error.read().decode()}")
+PY
+}

@@ -92,7 +92,11 @@ api_pid=$!
 "$bin/AuditWorker" > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
 worker_pid=$!
 
+demo_email=demo@auditmate.dev
+demo_password=staple-battery-horse
 if am_wait_http_ok "http://127.0.0.1:$api_port/readyz" 60; then
+    # The demo account is registered through the API like any other; on later runs it exists already.
+    am_register "http://127.0.0.1:$api_port" "$demo_email" "$demo_password" "Demo Admin" "Demo Organization"
     cat >&2 <<EOF
 
   AuditMate is running.
@@ -101,6 +105,8 @@ if am_wait_http_ok "http://127.0.0.1:$api_port/readyz" 60; then
     Health:     http://127.0.0.1:$api_port/healthz  (liveness)
                 http://127.0.0.1:$api_port/readyz   (PostgreSQL + Redis)
     Metrics:    http://127.0.0.1:$api_port/metrics
+    Demo login: $demo_email / $demo_password  (ADMIN of "Demo Organization";
+                POST /api/v1/auth/token/ for a token pair, or log in from /api/docs/)
     PostgreSQL: $DATABASE_URL
     Redis:      $REDIS_URL
   Press Ctrl-C to stop.

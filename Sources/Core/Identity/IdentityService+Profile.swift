@@ -80,3 +80,45 @@ extension IdentityService {
         }
     }
 }
+
+extension IdentityService {
+    /// Operator action (`AuditAPI deactivate-user` / `activate-user`). Deactivation also revokes every
+    /// login and session, though each request re-checks the flag anyway. False for an unknown e-mail.
+    public func setActive(email rawEmail: String, active: Bool) async throws -> Bool {
+        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return try await postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "UPDATE users SET is_active = \(active) WHERE email = \(email) RETURNING id",
+                logger: logger
+            )
+            var userID: UUID?
+            for try await id in rows.decode(UUID.self) { userID = id }
+            guard let userID else { return false }
+            if !active {
+                try await connection.query(
+                    """
+                    UPDATE token_families SET revoked_at = now(), revoked_reason = 'deactivated'
+                    WHERE user_id = \(userID) AND revoked_at IS NULL
+                    """,
+                    logger: logger
+                )
+                try await connection.query(
+                    "UPDATE sessions SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL",
+                    logger: logger
+                )
+            }
+            let organizations = try await connection.query("SELECT organization_id FROM memberships WHERE user_id = \(userID)", logger: logger)
+            for try await organization in organizations.decode(UUID.self) {
+                try await AuditLog.record(
+                    AuditEvent(
+                        organizationID: organization, actorID: nil, action: active ? "user.activated" : "user.deactivated",
+                        targetType: "user", targetID: userID.uuidString.lowercased(), ip: "", metadata: ["by": "operator"]
+                    ),
+                    on: connection,
+                    logger: logger
+                )
+            }
+            return true
+        }
+    }
+}

@@ -83,6 +83,30 @@ struct TokenAttackTests {
         }
     }
 
+    @Test func operatorsDeactivateAndReactivateAccountsFromTheCommandLine() async throws {
+        try await withIdentityAPI { api, config in
+            let account = try await api.register()
+            let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditAPI")
+            let environment = TestEnvironment.processEnvironment(database: config.database)
+
+            let deactivated = try await ChildProcess.run(binary, arguments: ["deactivate-user", account.email.uppercased()], environment: environment)
+            #expect(deactivated.status == 0, "\(deactivated.stderr)")
+            #expect(deactivated.stdout == "\(account.email.uppercased()): deactivated.\n")
+            #expect(try await api.request(.get, "/api/v1/users/me/", token: account.access).status == .unauthorized)
+
+            let activated = try await ChildProcess.run(binary, arguments: ["activate-user", account.email], environment: environment)
+            #expect(activated.status == 0)
+            // Reactivation does not bring revoked logins back; a new login works.
+            #expect(try await api.request(.get, "/api/v1/users/me/", token: account.access).status == .unauthorized)
+            let login = try await api.request(.post, "/api/v1/auth/token/", json: ["email": account.email, "password": account.password])
+            #expect(login.status == .ok)
+
+            let unknown = try await ChildProcess.run(binary, arguments: ["deactivate-user", "ghost@example.com"], environment: environment)
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr == "error: no account with e-mail ghost@example.com\n")
+        }
+    }
+
     @Test func otherAuthorizationSchemesAreAnonymous() async throws {
         try await withIdentityAPI { api, _ in
             let response = try await api.request(.get, "/api/v1/users/me/", headers: [.authorization: "Basic dXNlcjpwYXNz"])
