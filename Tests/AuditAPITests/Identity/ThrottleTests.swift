@@ -51,6 +51,25 @@ struct ThrottleTests {
         }
     }
 
+    @Test func eachUserHasARequestBudget() async throws {
+        try await withIdentityAPI { api, _ in
+            let account = try await api.register()
+            let other = try await api.register()
+            var throttledAt: Int?
+            for request in 1...(IdentityService.userRequestLimit + 1) {
+                let status = try await api.request(.get, "/api/v1/users/me/", token: account.access).status
+                if status == .tooManyRequests {
+                    throttledAt = request
+                    break
+                }
+                #expect(status == .ok)
+            }
+            #expect(throttledAt == IdentityService.userRequestLimit + 1)
+            // The budget is the user's, not the address's.
+            #expect(try await api.request(.get, "/api/v1/users/me/", token: other.access).status == .ok)
+        }
+    }
+
     @Test func forwardedForIsIgnoredFromUntrustedPeers() async throws {
         // Without TRUSTED_PROXIES a client cannot pick its address: every attempt counts against the peer.
         try await withAPI(extra: ["THROTTLE_WINDOW_SECONDS": "30"]) { client, _ in
