@@ -57,8 +57,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         guard let session = request.cookies[SessionCookies.session]?.value else { return nil }
-        // An expired or unknown session cookie is simply no session, as in Django.
-        guard let (principal, csrfDigest) = try? await identity.authenticate(sessionToken: session) else { return nil }
+        let principal: Principal
+        let csrfDigest: String
+        do {
+            (principal, csrfDigest) = try await identity.authenticate(sessionToken: session)
+        } catch is IdentityError {
+            return nil  // an expired or unknown session cookie is simply no session, as in Django
+        }
         if !Self.safeMethods.contains(request.method) {
             let header = request.headers[.csrfToken] ?? ""
             guard !header.isEmpty, header == request.cookies[SessionCookies.csrf]?.value, SecretToken.digest(header) == csrfDigest else {
