@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 // bcrypt only: a C implementation with no dependency on the HTTP framework.
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -88,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Core",
                 "TestSupport",
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,7 +1,7 @@
 # Shared by run.sh and test.sh: system packages, and PostgreSQL / Redis servers on 127.0.0.1 in a
 # folder of our own. Source it; every function prefixes its messages with "auditmate:".
 
-AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev pkg-config python3 python3-venv)
+AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev pkg-config python3 python3-venv python3-cryptography)
 
 am_say() { printf 'auditmate: %s\n' "$*" >&2; }
 am_die() { am_say "$*"; exit 1; }
