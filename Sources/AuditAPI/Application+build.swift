@@ -43,6 +43,13 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         identity: identity,
         organizations: OrganizationService(postgres: infrastructure.postgres, identity: identity, logger: logger),
         auditLog: AuditLog(postgres: infrastructure.postgres, logger: logger),
+        integrations: IntegrationService(
+            postgres: infrastructure.postgres,
+            github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
+            fernet: try Fernet(keys: config.secrets.fernetKeys),
+            settings: config.github,
+            logger: logger
+        ),
         secureCookies: config.isProduction
     )
     try handler.registerHandlers(

@@ -11,6 +11,7 @@ struct APIHandler: APIProtocol {
     let identity: IdentityService
     let organizations: OrganizationService
     let auditLog: AuditLog
+    let integrations: IntegrationService
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool
 

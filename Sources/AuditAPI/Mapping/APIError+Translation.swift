@@ -11,6 +11,8 @@ extension APIError {
             self = error
         case let error as IdentityError:
             self = APIError(error)
+        case let error as IntegrationError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -30,6 +32,8 @@ extension APIError {
         case let error as APIError:
             self = error
         case let error as IdentityError:
+            self = APIError(error)
+        case let error as IntegrationError:
             self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)

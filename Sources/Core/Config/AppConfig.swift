@@ -30,6 +30,7 @@ public struct AppConfig: Sendable {
     public var logFormat: LogFormat
     public var secrets: Secrets
     public var identity: IdentitySettings
+    public var github: GitHubSettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -72,6 +73,7 @@ public struct AppConfig: Sendable {
             production: production
         )
         self.identity = try IdentitySettings(env)
+        self.github = try GitHubSettings(env, production: production)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.

@@ -1,0 +1,259 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Connecting an organization to GitHub, and handing out its credential for calls. ADMIN only;
+/// every connection and removal is audit-logged. Tokens are encrypted before they reach the
+/// database and never leave this type except inside a `GitHubCredential`.
+public struct IntegrationService: Sendable {
+    let postgres: PostgresClient
+    let github: GitHubClient
+    let fernet: Fernet
+    let settings: GitHubSettings
+    let logger: Logger
+
+    public init(postgres: PostgresClient, github: GitHubClient, fernet: Fernet, settings: GitHubSettings, logger: Logger) {
+        self.postgres = postgres
+        self.github = github
+        self.fernet = fernet
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// `POST integrations/github/`: validates `token` against GitHub (`GET /user`, or the App
+    /// installation's repositories, and the named organization) and stores it encrypted.
+    public func connect(
+        _ principal: Principal,
+        token rawToken: String,
+        baseURL rawBaseURL: String?,
+        organization: String?,
+        ip: String
+    ) async throws -> Integration {
+        let organizationID = try principal.organization()
+        try principal.authorize(.manageIntegrations)
+        let token = rawToken.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty, token.count <= 255, !token.contains(where: \.isWhitespace) else {
+            throw IntegrationError.validation(["token": ["Enter a GitHub token."]])
+        }
+        let baseURL = try validatedBaseURL(rawBaseURL)
+        let credential = GitHubCredential(baseURL: baseURL, token: token)
+        let identity = try await identify(credential, organization: organization)
+        return try await store(
+            organizationID: organizationID,
+            identity: identity,
+            credential: credential,
+            createdBy: principal.userID,
+            ip: ip
+        )
+    }
+
+    /// `GET integrations/`, oldest first.
+    public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Integration> {
+        let organizationID = try principal.organization()
+        try principal.authorize(.manageIntegrations)
+        let rows = try await postgres.query(
+            """
+            SELECT id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
+                   created_at, last_used_at
+            FROM integrations WHERE organization_id = \(organizationID)
+            ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        var items: [Integration] = []
+        for try await row in rows.decode(Integration.Row.self) { items.append(Integration(row)) }
+        let countRows = try await postgres.query("SELECT count(*) FROM integrations WHERE organization_id = \(organizationID)", logger: logger)
+        var total = 0
+        for try await count in countRows.decode(Int.self) { total = count }
+        return Page(items: items, count: total, request: page)
+    }
+
+    /// `DELETE integrations/{id}/`.
+    public func remove(_ principal: Principal, id: UUID, ip: String) async throws {
+        let organizationID = try principal.organization()
+        try await postgres.transaction(logger: logger) { connection in
+            let integration = try await find(id, in: organizationID, on: connection)
+            try principal.authorize(.manageIntegrations)
+            try await connection.query("DELETE FROM integrations WHERE id = \(id)", logger: logger)
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID, actorID: principal.userID, action: "integration.removed",
+                    targetType: "integration", targetID: id.uuidString.lowercased(), ip: ip,
+                    metadata: ["account": integration.account, "base_url": integration.baseURL]
+                ),
+                on: connection,
+                logger: logger
+            )
+        }
+    }
+
+    /// `GET integrations/{id}/repositories/`: what the credential can see, read from GitHub (all
+    /// pages, revalidated by ETag) and paginated here.
+    public func repositories(_ principal: Principal, id: UUID, page: PageRequest) async throws -> Page<Repository> {
+        let organizationID = try principal.organization()
+        let (integration, credential) = try await credential(id, organizationID: organizationID)
+        try principal.authorize(.manageIntegrations)
+        let items: [[String: Any]]
+        do {
+            switch integration.accountType {
+            case "Organization": items = try await github.getAll("/orgs/\(integration.account)/repos?type=all", credential: credential)
+            case "Installation": items = try await github.getAll("/installation/repositories", credential: credential, key: "repositories")
+            default: items = try await github.getAll("/user/repos?affiliation=owner,collaborator,organization_member", credential: credential)
+            }
+        } catch {
+            throw IntegrationError.upstream(error.description)
+        }
+        let repositories = items.compactMap(Repository.init).sorted { $0.fullName.lowercased() < $1.fullName.lowercased() }
+        let slice = repositories.dropFirst(page.offset).prefix(page.limit)
+        return Page(items: Array(slice), count: repositories.count, request: page)
+    }
+
+    /// The integration and its decrypted credential, for a call to GitHub; marks it used.
+    /// `id == nil` picks the organization's first integration.
+    public func credential(_ id: UUID?, organizationID: UUID) async throws -> (Integration, GitHubCredential) {
+        let rows = try await postgres.query(
+            """
+            UPDATE integrations SET last_used_at = now()
+            WHERE id = (SELECT id FROM integrations
+                        WHERE organization_id = \(organizationID) AND (\(id)::uuid IS NULL OR id = \(id))
+                        ORDER BY created_at, id LIMIT 1)
+            RETURNING id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
+                      created_at, last_used_at, token_ciphertext
+            """,
+            logger: logger
+        )
+        for try await row in rows.decode((UUID, UUID, String, String, String, String, String, [String], UUID?, Date, Date?, String).self) {
+            let integration = Integration((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10))
+            let token = try fernet.decrypt(row.11)
+            return (integration, GitHubCredential(baseURL: integration.baseURL, token: String(decoding: token, as: UTF8.self)))
+        }
+        throw IdentityError.notFound
+    }
+
+    /// `AuditAPI rotate-secrets`: re-encrypts every stored token under the first of `FERNET_KEYS`.
+    /// Returns how many were re-encrypted and how many there are.
+    public func rotateSecrets() async throws -> (rotated: Int, total: Int) {
+        try await postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query("SELECT id, token_ciphertext FROM integrations FOR UPDATE", logger: logger)
+            var stale: [(UUID, String)] = []
+            var total = 0
+            for try await (id, ciphertext) in rows.decode((UUID, String).self) {
+                total += 1
+                if !fernet.isCurrent(ciphertext) { stale.append((id, ciphertext)) }
+            }
+            for (id, ciphertext) in stale {
+                let rotated = try fernet.rotate(ciphertext)
+                try await connection.query("UPDATE integrations SET token_ciphertext = \(rotated) WHERE id = \(id)", logger: logger)
+            }
+            return (stale.count, total)
+        }
+    }
+
+    // MARK: - Shared steps
+
+    /// Who the credential acts for, as GitHub says, and the scopes it was granted.
+    struct GitHubIdentity: Sendable {
+        let account: String
+        let accountType: String
+        let scopes: [String]
+    }
+
+    func identify(_ credential: GitHubCredential, organization: String?, grantedScopes: [String]? = nil) async throws -> GitHubIdentity {
+        var account = ""
+        var accountType = "User"
+        var scopes = grantedScopes ?? []
+        do {
+            if credential.tokenType == "app_installation" {
+                // Installation tokens cannot read /user; their repository list proves them.
+                let page = try await github.get("/installation/repositories?per_page=1", credential: credential)
+                let first = ((page.json() as? [String: Any])?["repositories"] as? [[String: Any]])?.first
+                account = (first?["owner"] as? [String: Any])?["login"] as? String ?? "installation"
+                accountType = "Installation"
+            } else {
+                let user = try await github.get("/user", credential: credential)
+                account = (user.json() as? [String: Any])?["login"] as? String ?? ""
+                if grantedScopes == nil, let header = user.header("x-oauth-scopes") {
+                    scopes = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                }
+            }
+        } catch {
+            throw Self.refusal(error, field: "token", prefix: "GitHub rejected the token: ")
+        }
+        if let organization = organization?.trimmingCharacters(in: .whitespaces), !organization.isEmpty {
+            do {
+                let org = try await github.get("/orgs/\(organization)", credential: credential)
+                account = (org.json() as? [String: Any])?["login"] as? String ?? organization
+                if accountType != "Installation" { accountType = "Organization" }
+            } catch {
+                throw Self.refusal(error, field: "organization", prefix: "GitHub: ")
+            }
+        }
+        return GitHubIdentity(account: account, accountType: accountType, scopes: scopes)
+    }
+
+    /// GitHub being down is not the customer's input error: 502 rather than 400.
+    static func refusal(_ error: GitHubError, field: String, prefix: String) -> IntegrationError {
+        switch error.kind {
+        case .unavailable, .rateLimited, .secondaryRateLimited: .upstream(error.description)
+        default: .validation([field: [prefix + error.message]])
+        }
+    }
+
+    func store(
+        organizationID: UUID,
+        identity: GitHubIdentity,
+        credential: GitHubCredential,
+        createdBy: UUID?,
+        ip: String
+    ) async throws -> Integration {
+        let ciphertext = try fernet.encrypt(Array(credential.token.utf8))
+        return try await postgres.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO integrations (organization_id, account, account_type, base_url, token_type, scopes, token_ciphertext, created_by)
+                VALUES (\(organizationID), \(identity.account), \(identity.accountType), \(credential.baseURL),
+                        \(credential.tokenType), \(identity.scopes), \(ciphertext), \(createdBy))
+                RETURNING id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
+                          created_at, last_used_at
+                """,
+                logger: logger
+            )
+            var created: Integration?
+            for try await row in rows.decode(Integration.Row.self) { created = Integration(row) }
+            guard let created else { throw IdentityError.notFound }
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID, actorID: createdBy, action: "integration.connected",
+                    targetType: "integration", targetID: created.id.uuidString.lowercased(), ip: ip,
+                    metadata: ["account": created.account, "token_type": created.tokenType, "base_url": created.baseURL]
+                ),
+                on: connection,
+                logger: logger
+            )
+            return created
+        }
+    }
+
+    func find(_ id: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Integration {
+        let rows = try await connection.query(
+            """
+            SELECT id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
+                   created_at, last_used_at
+            FROM integrations WHERE id = \(id) AND organization_id = \(organizationID)
+            """,
+            logger: logger
+        )
+        for try await row in rows.decode(Integration.Row.self) { return Integration(row) }
+        throw IdentityError.notFound
+    }
+
+    func validatedBaseURL(_ raw: String?) throws -> String {
+        guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return settings.apiURL }
+        guard let url = GitHubBaseURL.normalized(raw, allowPrivate: settings.allowsPrivateBaseURLs) else {
+            throw IntegrationError.validation([
+                "base_url": ["Enter the https URL of a GitHub API, e.g. https://api.github.com or https://github.example.com/api/v3."]
+            ])
+        }
+        return url
+    }
+}
