@@ -7,7 +7,7 @@ struct AuditAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuditAPI",
         abstract: "AuditMate HTTP API.",
-        subcommands: [Serve.self, Migrate.self, DeactivateUser.self, ActivateUser.self],
+        subcommands: [Serve.self, Migrate.self, RotateSecrets.self, DeactivateUser.self, ActivateUser.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -35,6 +35,35 @@ extension AuditAPICommand {
                 let applied = try await Migrator.applyBundled(settings: config.database, logger: config.makeLogger("auditmate.migrate"))
                 let labels = applied.map(\.label).joined(separator: ", ")
                 print(applied.isEmpty ? "No migrations to apply." : "Applied \(applied.count) migration(s): \(labels).")
+            }
+        }
+    }
+
+    struct RotateSecrets: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-encrypt every stored secret with the first FERNET_KEYS key (then the old keys can be dropped)."
+        )
+
+        func run() async throws {
+            let config = Startup.configuration()
+            config.bootstrapLogging()
+            await Startup.run {
+                let logger = config.makeLogger("auditmate.secrets")
+                let (rotated, total) = try await Infrastructure.withRunning(
+                    config: config,
+                    applicationName: "auditmate-admin",
+                    logger: logger
+                ) {
+                    infrastructure in
+                    try await IntegrationService(
+                        postgres: infrastructure.postgres,
+                        github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
+                        fernet: try Fernet(keys: config.secrets.fernetKeys),
+                        settings: config.github,
+                        logger: logger
+                    ).rotateSecrets()
+                }
+                print("Re-encrypted \(rotated) of \(total) secret(s) with the first FERNET_KEYS key.")
             }
         }
     }

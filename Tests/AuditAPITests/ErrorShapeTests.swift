@@ -145,3 +145,29 @@ struct ErrorShapeTests {
         var description: String { "password=hunter2 at db.internal" }
     }
 }
+
+@Suite("Error logging")
+struct ErrorLoggingTests {
+    @Test func serverErrorsAreLoggedWithoutTheRequest() {
+        let request = HTTPRequest(
+            method: .post,
+            scheme: nil,
+            authority: nil,
+            path: "/api/v1/integrations/github/",
+            headerFields: [.authorization: "Bearer secret-access-token"]
+        )
+        let error = ServerError(
+            operationID: "connectGitHub",
+            request: request,
+            requestBody: HTTPBody(#"{"token": "ghp_secret"}"#),
+            requestMetadata: .init(),
+            causeDescription: "User handler threw an error.",
+            underlyingError: ErrorShapeTests.SecretLeak()
+        )
+        let logged = ErrorMiddleware.loggable(error)
+        #expect(logged.hasPrefix("connectGitHub: "))
+        #expect(!logged.contains("secret-access-token"))
+        #expect(!logged.contains("ghp_secret"))
+        #expect(String(reflecting: error).contains("secret-access-token"), "the unsanitised form would have leaked it")
+    }
+}

@@ -65,7 +65,7 @@ struct WorkerProcessTests {
         environment["LOG_LEVEL"] = "info"
         let worker = try ChildProcess(binary, environment: environment)
         do {
-            try await eventually("the worker never reported ready") { worker.stdout.contains("worker ready") }
+            try await eventually("the worker never reported ready") { worker.stderr.contains("worker ready") }
             // Development applies migrations at start-up.
             let pending = try await TestDatabase.withConnection(database) { connection in
                 try await Migrator(migrations: Migration.bundled(), logger: .init(label: "t")).pending(on: connection)
@@ -73,7 +73,7 @@ struct WorkerProcessTests {
             #expect(pending.isEmpty)
             worker.signal(SIGTERM)
             #expect(try await worker.waitForExit(timeout: .seconds(30)) == 0)
-            #expect(worker.stdout.contains("worker stopped"))
+            #expect(worker.stderr.contains("worker stopped"))
         } catch {
             await worker.terminate()
             throw error
@@ -89,6 +89,9 @@ struct WorkerProcessTests {
             environment: TestEnvironment.processEnvironment(database: database)
         )
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: dependencies unavailable: postgres:"))
+        // Warnings while it waited come first; the last line says why it gave up.
+        let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("error: dependencies unavailable: postgres:"))
+        #expect(last.contains("Connection refused"))
     }
 }

@@ -1,7 +1,7 @@
 import CryptoExtras
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import Core
 

@@ -1,8 +1,9 @@
-@testable import Core
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
+@testable import Core
 
 @Suite("GitHub client")
 struct GitHubClientTests {
@@ -27,7 +28,10 @@ struct GitHubClientTests {
     @Test func sendsGitHubsHeadersAndReadsAllPagesByLink() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure { $0.set("/orgs/acme/repos", json: Self.repositories(250)) }
 
         let items = try await client.getAll("/orgs/acme/repos?type=all", credential: credential)
@@ -46,7 +50,10 @@ struct GitHubClientTests {
     @Test func etagsMakeRepeatsFree() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure { $0.set("/orgs/acme", json: ["login": "acme", "plan": ["name": "team"]]) }
 
         let first = try await client.get("/orgs/acme", credential: credential)
@@ -68,7 +75,10 @@ struct GitHubClientTests {
     @Test func primaryRateLimitIsRespectedBeforeItRunsOut() async throws {
         let (client, redis) = Self.client(reserve: 50)
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         let reset = Int(Date.now.timeIntervalSince1970) + 1800
         fake.configure {
             $0.set("/orgs/acme", json: ["login": "acme"])
@@ -89,7 +99,10 @@ struct GitHubClientTests {
     @Test func exhaustedPrimaryLimitReportsTheReset() async throws {
         let (client, redis) = Self.client(reserve: 0)
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure {
             $0.rateRemaining = 0
             $0.rateReset = 2_000_000_000
@@ -104,7 +117,10 @@ struct GitHubClientTests {
     @Test func secondaryLimitsAreWaitedOutThenGivenUp() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure {
             $0.set("/orgs/acme", json: ["login": "acme"])
             $0.secondaryLimits = 1
@@ -126,7 +142,10 @@ struct GitHubClientTests {
     @Test func serverErrorsAreRetriedAFewTimes() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure {
             $0.set("/orgs/acme", json: ["login": "acme"])
             $0.badGateways = 2
@@ -143,7 +162,10 @@ struct GitHubClientTests {
     @Test func errorsAreClassified() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake()
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         fake.configure {
             $0.fail("/repos/acme/api/branches/main/protection", status: 404, message: "Branch not protected")
             $0.fail("/repos/acme/hidden", status: 404, message: "Not Found")
@@ -189,7 +211,10 @@ struct GitHubClientTests {
     @Test func enterpriseServerBaseURLs() async throws {
         let (client, redis) = Self.client()
         let (fake, credential) = try await Self.fake(enterprise: true)
-        defer { fake.shutdown(); Task { try? await redis.close() } }
+        defer {
+            fake.shutdown()
+            Task { try? await redis.close() }
+        }
         #expect(credential.baseURL.hasSuffix("/api/v3"))
         fake.configure { $0.set("/orgs/acme/repos", json: Self.repositories(120)) }
         let items = try await client.getAll("/orgs/acme/repos", credential: credential)

@@ -26,7 +26,13 @@ public final class FakeGitHub: Sendable {
             /// Organizations whose SAML SSO this token is not authorized for.
             public var ssoRequiredFor: Set<String>
 
-            public init(login: String, userID: Int = 1000, scopes: [String] = ["repo", "read:org"], installation: Bool = false, ssoRequiredFor: Set<String> = []) {
+            public init(
+                login: String,
+                userID: Int = 1000,
+                scopes: [String] = ["repo", "read:org"],
+                installation: Bool = false,
+                ssoRequiredFor: Set<String> = []
+            ) {
                 self.login = login
                 self.userID = userID
                 self.scopes = scopes
@@ -143,7 +149,10 @@ public final class FakeGitHub: Sendable {
         let code = "code-" + UUID().uuidString.lowercased()
         configure {
             $0.codes[code] = World.PendingCode(
-                token: token, scope: scope, codeChallenge: item("code_challenge"), redirectURI: item("redirect_uri")
+                token: token,
+                scope: scope,
+                codeChallenge: item("code_challenge"),
+                redirectURI: item("redirect_uri")
             )
         }
         return (code, item("state"))
@@ -203,8 +212,12 @@ public final class FakeGitHub: Sendable {
             let segments = path.split(separator: "/").map(String.init)
             if segments.count > 1, ["orgs", "repos"].contains(segments[0]), grant.ssoRequiredFor.contains(segments[1]) {
                 let target = segments[1]
-                var response = Self.error(403, "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization.")
-                response.headers[HTTPField.Name("X-GitHub-SSO")!] = "required; url=https://github.com/orgs/\(target)/sso?authorization_request=ABC"
+                var response = Self.error(
+                    403,
+                    "Resource protected by organization SAML enforcement. You must grant your Personal Access token access to this organization."
+                )
+                response.headers[HTTPField.Name("X-GitHub-SSO")!] =
+                    "required; url=https://github.com/orgs/\(target)/sso?authorization_request=ABC"
                 return rateLimited(response, world)
             }
 
@@ -297,7 +310,9 @@ public final class FakeGitHub: Sendable {
         )
         return world.withLock { world -> Response in
             guard fields["client_id"] == world.clientID, fields["client_secret"] == world.clientSecret else {
-                return Self.json(#"{"error":"incorrect_client_credentials","error_description":"The client_id and/or client_secret passed are incorrect."}"#)
+                return Self.json(
+                    #"{"error":"incorrect_client_credentials","error_description":"The client_id and/or client_secret passed are incorrect."}"#
+                )
             }
             guard let code = fields["code"], let pending = world.codes.removeValue(forKey: code) else {
                 return Self.json(#"{"error":"bad_verification_code","error_description":"The code passed is incorrect or expired."}"#)

@@ -47,3 +47,29 @@ public enum IdentityFixtures {
         case notCreated
     }
 }
+
+extension IdentityFixtures {
+    /// A GitHub integration of `organizationID` for `token` (encrypted with `fernetKeys`, as the
+    /// service stores it) at `baseURL`, acting for user `octocat`; returns its id.
+    public static func integration(
+        in organizationID: UUID,
+        token: String,
+        baseURL: String,
+        fernetKeys: [String],
+        database: DatabaseSettings
+    ) async throws -> UUID {
+        let ciphertext = try Fernet(keys: fernetKeys).encrypt(Array(token.utf8))
+        return try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO integrations (organization_id, account, account_type, base_url, token_type, token_ciphertext)
+                VALUES (\(organizationID), 'octocat', 'User', \(baseURL), 'classic_pat', \(ciphertext))
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+}

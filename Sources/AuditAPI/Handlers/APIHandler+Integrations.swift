@@ -43,7 +43,9 @@ extension APIHandler {
         let principal = try scope.authenticated()
         let page = try await integrations.list(principal, page: try Pagination.request(input.query.page))
         let links = try Pagination.links(page)
-        return .ok(.init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) }))))
+        return .ok(
+            .init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) })))
+        )
     }
 
     func removeIntegration(_ input: Operations.RemoveIntegration.Input) async throws -> Operations.RemoveIntegration.Output {
@@ -62,6 +64,8 @@ extension APIHandler {
             page: try Pagination.request(input.query.page)
         )
         let links = try Pagination.links(page)
-        return .ok(.init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) }))))
+        return .ok(
+            .init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) })))
+        )
     }
 }

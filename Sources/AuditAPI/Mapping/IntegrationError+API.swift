@@ -8,7 +8,10 @@ extension APIError {
         case .upstream(let message):
             self.init(.badGateway, detail: message)
         case .oauthNotConfigured:
-            self.init(.serviceUnavailable, detail: "GitHub OAuth is not configured on this server (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET).")
+            self.init(
+                .serviceUnavailable,
+                detail: "GitHub OAuth is not configured on this server (GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)."
+            )
         }
     }
 }

@@ -105,7 +105,7 @@ public final class GitHubClient: Sendable {
                 response = try await limiter(for: credential).withPermit { () async throws(GitHubError) -> GitHubResponse in
                     try await perform(request, url: url)
                 }
-            } catch where error.kind == .unavailable && transientFailures + 1 < Self.transientAttempts {
+            } catch  where error.kind == .unavailable && transientFailures + 1 < Self.transientAttempts {
                 transientFailures += 1
                 try? await Task.sleep(for: .milliseconds(200 << transientFailures))
                 continue
@@ -128,7 +128,10 @@ public final class GitHubClient: Sendable {
                     throw GitHubError(.secondaryRateLimited, message: response.message ?? "Secondary rate limit", response: response)
                 }
                 secondaryWaits += 1
-                logger.warning("GitHub secondary rate limit; waiting", metadata: ["seconds": "\(wait.components.seconds)", "url": "\(url)"])
+                logger.warning(
+                    "GitHub secondary rate limit; waiting",
+                    metadata: ["seconds": "\(wait.components.seconds)", "url": "\(url)"]
+                )
                 try? await Task.sleep(for: wait)
                 continue
             }
@@ -182,7 +185,8 @@ public final class GitHubClient: Sendable {
     func secondaryLimitWait(_ response: GitHubResponse, attempt: Int) -> Duration? {
         guard response.status == 403 || response.status == 429 else { return nil }
         let documentation = ((response.json() as? [String: Any])?["documentation_url"] as? String) ?? ""
-        let secondary = response.header("retry-after") != nil || documentation.contains("secondary-rate-limits")
+        let secondary =
+            response.header("retry-after") != nil || documentation.contains("secondary-rate-limits")
             || (response.message ?? "").lowercased().contains("secondary rate limit")
         guard secondary else { return nil }
         if let seconds = response.header("retry-after").flatMap(Int.init) {

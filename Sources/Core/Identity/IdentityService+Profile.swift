@@ -107,12 +107,20 @@ extension IdentityService {
                     logger: logger
                 )
             }
-            let organizations = try await connection.query("SELECT organization_id FROM memberships WHERE user_id = \(userID)", logger: logger)
+            let organizations = try await connection.query(
+                "SELECT organization_id FROM memberships WHERE user_id = \(userID)",
+                logger: logger
+            )
             for try await organization in organizations.decode(UUID.self) {
                 try await AuditLog.record(
                     AuditEvent(
-                        organizationID: organization, actorID: nil, action: active ? "user.activated" : "user.deactivated",
-                        targetType: "user", targetID: userID.uuidString.lowercased(), ip: "", metadata: ["by": "operator"]
+                        organizationID: organization,
+                        actorID: nil,
+                        action: active ? "user.activated" : "user.deactivated",
+                        targetType: "user",
+                        targetID: userID.uuidString.lowercased(),
+                        ip: "",
+                        metadata: ["by": "operator"]
                     ),
                     on: connection,
                     logger: logger

@@ -22,14 +22,32 @@ public struct Integration: Equatable, Sendable {
 
     init(_ row: Row) {
         self.init(
-            id: row.0, organizationID: row.1, provider: row.2, account: row.3, accountType: row.4, baseURL: row.5,
-            tokenType: row.6, scopes: row.7, createdBy: row.8, createdAt: row.9, lastUsedAt: row.10
+            id: row.0,
+            organizationID: row.1,
+            provider: row.2,
+            account: row.3,
+            accountType: row.4,
+            baseURL: row.5,
+            tokenType: row.6,
+            scopes: row.7,
+            createdBy: row.8,
+            createdAt: row.9,
+            lastUsedAt: row.10
         )
     }
 
     init(
-        id: UUID, organizationID: UUID, provider: String, account: String, accountType: String, baseURL: String,
-        tokenType: String, scopes: [String], createdBy: UUID?, createdAt: Date, lastUsedAt: Date?
+        id: UUID,
+        organizationID: UUID,
+        provider: String,
+        account: String,
+        accountType: String,
+        baseURL: String,
+        tokenType: String,
+        scopes: [String],
+        createdBy: UUID?,
+        createdAt: Date,
+        lastUsedAt: Date?
     ) {
         self.id = id
         self.organizationID = organizationID

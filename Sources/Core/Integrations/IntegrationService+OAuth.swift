@@ -42,7 +42,8 @@ extension IntegrationService {
 
     /// `GET integrations/github/callback/`: spends the state, exchanges the code and stores the
     /// integration. A missing, reused, expired or foreign state is refused before GitHub is asked.
-    public func completeOAuth(code: String?, state: String?, caller: Principal?, ip: String, redis: RedisClient) async throws -> Integration {
+    public func completeOAuth(code: String?, state: String?, caller: Principal?, ip: String, redis: RedisClient) async throws -> Integration
+    {
         let invalidState = IntegrationError.validation(["state": ["This authorization request is invalid or has expired; start again."]])
         guard let state, !state.isEmpty else { throw invalidState }
         // GETDEL: the first callback with this state spends it, whatever happens next.
@@ -72,7 +73,9 @@ extension IntegrationService {
             let reason = json["error_description"] as? String ?? json["error"] as? String ?? "HTTP \(answer.status)"
             throw IntegrationError.validation(["code": ["GitHub refused the authorization code: \(reason)"]])
         }
-        let granted = (json["scope"] as? String ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let granted = (json["scope"] as? String ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         let credential = GitHubCredential(baseURL: settings.apiURL, token: token)
         let identity = try await identify(credential, organization: nil, grantedScopes: granted)
         return try await store(

@@ -62,7 +62,10 @@ public struct IntegrationService: Sendable {
         )
         var items: [Integration] = []
         for try await row in rows.decode(Integration.Row.self) { items.append(Integration(row)) }
-        let countRows = try await postgres.query("SELECT count(*) FROM integrations WHERE organization_id = \(organizationID)", logger: logger)
+        let countRows = try await postgres.query(
+            "SELECT count(*) FROM integrations WHERE organization_id = \(organizationID)",
+            logger: logger
+        )
         var total = 0
         for try await count in countRows.decode(Int.self) { total = count }
         return Page(items: items, count: total, request: page)
@@ -77,8 +80,12 @@ public struct IntegrationService: Sendable {
             try await connection.query("DELETE FROM integrations WHERE id = \(id)", logger: logger)
             try await AuditLog.record(
                 AuditEvent(
-                    organizationID: organizationID, actorID: principal.userID, action: "integration.removed",
-                    targetType: "integration", targetID: id.uuidString.lowercased(), ip: ip,
+                    organizationID: organizationID,
+                    actorID: principal.userID,
+                    action: "integration.removed",
+                    targetType: "integration",
+                    targetID: id.uuidString.lowercased(),
+                    ip: ip,
                     metadata: ["account": integration.account, "base_url": integration.baseURL]
                 ),
                 on: connection,
@@ -98,7 +105,8 @@ public struct IntegrationService: Sendable {
             switch integration.accountType {
             case "Organization": items = try await github.getAll("/orgs/\(integration.account)/repos?type=all", credential: credential)
             case "Installation": items = try await github.getAll("/installation/repositories", credential: credential, key: "repositories")
-            default: items = try await github.getAll("/user/repos?affiliation=owner,collaborator,organization_member", credential: credential)
+            default:
+                items = try await github.getAll("/user/repos?affiliation=owner,collaborator,organization_member", credential: credential)
             }
         } catch {
             throw IntegrationError.upstream(error.description)
@@ -223,8 +231,12 @@ public struct IntegrationService: Sendable {
             guard let created else { throw IdentityError.notFound }
             try await AuditLog.record(
                 AuditEvent(
-                    organizationID: organizationID, actorID: createdBy, action: "integration.connected",
-                    targetType: "integration", targetID: created.id.uuidString.lowercased(), ip: ip,
+                    organizationID: organizationID,
+                    actorID: createdBy,
+                    action: "integration.connected",
+                    targetType: "integration",
+                    targetID: created.id.uuidString.lowercased(),
+                    ip: ip,
                     metadata: ["account": created.account, "token_type": created.tokenType, "base_url": created.baseURL]
                 ),
                 on: connection,

@@ -47,7 +47,14 @@ extension Infrastructure {
         let infrastructure = Infrastructure(config: config, applicationName: applicationName, logger: logger)
         do {
             let value = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await infrastructure.postgres.run() }
+                let (started, signal) = AsyncStream<Void>.makeStream()
+                group.addTask {
+                    signal.finish()
+                    // No suspension between here and run() marking the client as running, so the
+                    // body's first query does not find it "not running yet".
+                    await infrastructure.postgres.run()
+                }
+                for await _ in started {}
                 defer { group.cancelAll() }
                 return try await body(infrastructure)
             }

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Writes each log record as one JSON object per line on standard output, the shape log shippers
+/// Writes each log record as one JSON object per line on standard error, the shape log shippers
 /// (Loki, CloudWatch, Elasticsearch) parse without configuration.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
@@ -30,7 +30,7 @@ public struct JSONLogHandler: LogHandler {
     ) {
         let merged = metadata.merging(explicit ?? [:]) { _, new in new }
         let line = Self.line(time: .now, level: level, label: label, message: message.description, metadata: merged)
-        Self.output.withLock { _ in FileHandle.standardOutput.write(Data(line.utf8)) }
+        Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
     }
 
     /// One record as a JSON line: `ts`, `level`, `logger`, `msg`, then metadata keys in sorted order,

@@ -2,7 +2,8 @@ import Logging
 
 extension AppConfig {
     /// Installs the process-wide log handler chosen by `LOG_FORMAT` and `LOG_LEVEL`. Call once, from
-    /// `@main`, before anything logs; tests keep swift-log's default.
+    /// `@main`, before anything logs; tests keep swift-log's default. Logs go to standard error, so
+    /// that what a command prints on standard output (`migrate`, `check`) is its answer alone.
     public func bootstrapLogging() {
         let level = logLevel.level
         switch logFormat {
@@ -10,7 +11,7 @@ extension AppConfig {
             LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         case .text:
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardOutput(label: label)
+                var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
                 return handler
             }

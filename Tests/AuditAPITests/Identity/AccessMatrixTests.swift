@@ -14,7 +14,8 @@ import Testing
 struct AccessMatrixTests {
     struct Rule: Sendable, CustomTestStringConvertible {
         let method: HTTPRequest.Method
-        /// May contain `{member}` and `{invitation}`: a fresh target in the organization under test.
+        /// May contain `{member}`, `{invitation}` and `{integration}`: a fresh target in the
+        /// organization under test.
         let path: String
         let body: [String: any Sendable]?
         let allowed: Set<Role>
@@ -54,11 +55,30 @@ struct AccessMatrixTests {
             success: .noContent
         ),
         Rule(method: .get, path: "/api/v1/audit-log/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .get, path: "/api/v1/integrations/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .post, path: "/api/v1/integrations/github/", body: ["token": matrixToken], allowed: [.admin], success: .created),
+        Rule(method: .post, path: "/api/v1/integrations/github/authorize/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .delete, path: "/api/v1/integrations/{integration}/", body: nil, allowed: [.admin], success: .noContent),
+        Rule(method: .get, path: "/api/v1/integrations/{integration}/repositories/", body: nil, allowed: [.admin], success: .ok),
     ]
 
+    /// The token the fake GitHub accepts for the matrix's integration rows.
+    static let matrixToken = "ghp_accessMatrix"
+
     /// Fills the placeholders with new targets in `organization`.
-    static func resolve(_ path: String, in organization: UUID, database: DatabaseSettings) async throws -> String {
+    static func resolve(_ path: String, in organization: UUID, config: AppConfig) async throws -> String {
+        let database = config.database
         var resolved = path
+        if resolved.contains("{integration}") {
+            let integration = try await IdentityFixtures.integration(
+                in: organization,
+                token: matrixToken,
+                baseURL: config.github.apiURL,
+                fernetKeys: config.secrets.fernetKeys,
+                database: database
+            )
+            resolved = resolved.replacingOccurrences(of: "{integration}", with: integration.apiString)
+        }
         if resolved.contains("{member}") {
             let member = try await IdentityFixtures.member(in: organization, role: .viewer, database: database)
             resolved = resolved.replacingOccurrences(of: "{member}", with: member.apiString)
@@ -72,7 +92,17 @@ struct AccessMatrixTests {
 
     @Test(arguments: rules)
     func rule(_ rule: Rule) async throws {
-        try await withIdentityAPI { api, config in
+        let github = try await FakeGitHub()
+        defer { github.shutdown() }
+        github.configure {
+            $0.grants[Self.matrixToken] = .init(login: "octocat")
+            $0.set("/user/repos", json: [["id": 1, "full_name": "octocat/hello"]])
+        }
+        let environment = [
+            "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL,
+            "GITHUB_CLIENT_ID": "Iv1.matrix", "GITHUB_CLIENT_SECRET": "matrix-secret",
+        ]
+        try await withIdentityAPI(extra: environment) { api, config in
             let admin = try await api.register()
             let tokens: [Role: String] = [
                 .admin: admin.access,
@@ -83,7 +113,7 @@ struct AccessMatrixTests {
             let foreign = try UUID(pathParameter: try await api.register().organizationID)
 
             for role in Role.allCases {
-                let path = try await Self.resolve(rule.path, in: organization, database: config.database)
+                let path = try await Self.resolve(rule.path, in: organization, config: config)
                 let response = try await api.request(rule.method, path, json: rule.body, token: tokens[role])
                 let expected: HTTPResponse.Status = rule.allowed.contains(role) ? rule.success : .forbidden
                 #expect(response.status == expected, "\(role) \(rule.method) \(path): \(response.text)")
@@ -93,13 +123,13 @@ struct AccessMatrixTests {
             }
             if rule.takesID {
                 for role in Role.allCases {
-                    let path = try await Self.resolve(rule.path, in: foreign, database: config.database)
+                    let path = try await Self.resolve(rule.path, in: foreign, config: config)
                     let response = try await api.request(rule.method, path, json: rule.body, token: tokens[role])
                     #expect(response.status == .notFound, "\(role) with another organization's id: \(path)")
                     #expect(try response.json()["detail"] as? String == "Not found.")
                 }
             }
-            let path = try await Self.resolve(rule.path, in: organization, database: config.database)
+            let path = try await Self.resolve(rule.path, in: organization, config: config)
             let anonymous = try await api.request(rule.method, path, json: rule.body)
             #expect(anonymous.status == .unauthorized)
         }

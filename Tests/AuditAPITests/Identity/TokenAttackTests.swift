@@ -89,7 +89,11 @@ struct TokenAttackTests {
             let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditAPI")
             let environment = TestEnvironment.processEnvironment(database: config.database)
 
-            let deactivated = try await ChildProcess.run(binary, arguments: ["deactivate-user", account.email.uppercased()], environment: environment)
+            let deactivated = try await ChildProcess.run(
+                binary,
+                arguments: ["deactivate-user", account.email.uppercased()],
+                environment: environment
+            )
             #expect(deactivated.status == 0, "\(deactivated.stderr)")
             #expect(deactivated.stdout == "\(account.email.uppercased()): deactivated.\n")
             #expect(try await api.request(.get, "/api/v1/users/me/", token: account.access).status == .unauthorized)
