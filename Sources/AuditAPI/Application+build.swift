@@ -16,6 +16,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         redis: infrastructure.redis,
         secrets: config.secrets,
         settings: config.identity,
+        trialDays: config.billing.trialDays,
         logger: logger
     )
 
@@ -48,6 +49,12 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
             github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
             fernet: try Fernet(keys: config.secrets.fernetKeys),
             settings: config.github,
+            logger: logger
+        ),
+        billing: BillingService(
+            postgres: infrastructure.postgres,
+            stripe: StripeClient(settings: config.billing, logger: logger),
+            settings: config.billing,
             logger: logger
         ),
         secureCookies: config.isProduction

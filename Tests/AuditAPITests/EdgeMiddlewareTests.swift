@@ -115,13 +115,7 @@ struct EdgeMiddlewareTests {
     }
 
     @Test func productionAddsHSTS() async throws {
-        let production = [
-            "AUDITMATE_ENV": "production",
-            "ALLOWED_HOSTS": "localhost",
-            "JWT_SIGNING_KEY": String(repeating: "p", count: 40),
-            "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
-        ]
-        try await withAPI(extra: production) { client, _ in
+        try await withAPI(extra: TestEnvironment.productionSettings) { client, _ in
             let response = try await client.execute(uri: "/healthz", method: .get)
             #expect(response.status == .ok)
             #expect(response.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains")

@@ -13,12 +13,7 @@ import Testing
 struct ProcessLifecycleTests {
     let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditAPI")
 
-    static let productionSecrets = [
-        "AUDITMATE_ENV": "production",
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "JWT_SIGNING_KEY": String(repeating: "s", count: 40),
-        "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
-    ]
+    static let productionSecrets = TestEnvironment.productionSettings
 
     @Test func malformedConfigurationStopsWithOneLine() async throws {
         let database = TestEnvironment.adminDatabase

@@ -40,12 +40,7 @@ struct WorkerProcessTests {
     @Test func checkReportsPendingMigrationsAsFatalInProduction() async throws {
         let database = try await TestDatabase.empty()
         var environment = TestEnvironment.processEnvironment(database: database)
-        environment.merge([
-            "AUDITMATE_ENV": "production",
-            "ALLOWED_HOSTS": "localhost",
-            "JWT_SIGNING_KEY": String(repeating: "w", count: 40),
-            "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
-        ]) { _, new in new }
+        environment.merge(TestEnvironment.productionSettings) { _, new in new }
         let result = try await ChildProcess.run(binary, arguments: ["check"], environment: environment)
         #expect(result.status == 1)
         #expect(result.stdout.contains("migrations: \(try Migration.bundled().count) pending (0001_organizations, "))

@@ -11,6 +11,8 @@ struct AppConfigTests {
         "ALLOWED_HOSTS": "api.example.com,.example.org",
         "JWT_SIGNING_KEY": String(repeating: "k", count: 48),
         "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=,YXVkaXRtYXRlLXNlY29uZGFyeS1mZXJuZXQta2V5eHg=",
+        "STRIPE_SECRET_KEY": "sk_live_example",
+        "STRIPE_WEBHOOK_SECRET": "whsec_one,whsec_two",
     ]
 
     func error(_ environment: [String: String]) -> ConfigError? {
@@ -63,7 +65,9 @@ struct AppConfigTests {
         #expect(!config.http.allows(hostHeader: "notexample.org"))
     }
 
-    @Test(arguments: ["DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "JWT_SIGNING_KEY", "FERNET_KEYS"])
+    @Test(arguments: [
+        "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "JWT_SIGNING_KEY", "FERNET_KEYS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+    ])
     func productionRequires(_ variable: String) {
         var environment = Self.production
         environment[variable] = nil
@@ -119,6 +123,9 @@ struct AppConfigTests {
             "CORS_ALLOWED_ORIGINS: \"https://app.example.com/login\" is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
         ),
         ("MAX_REQUEST_BODY_BYTES", "10", "MAX_REQUEST_BODY_BYTES: must be an integer from 1024 to 1073741824, got \"10\""),
+        ("STRIPE_PRICES", "pro:price_1", "STRIPE_PRICES: \"pro:price_1\" is not plan=price_id (e.g. pro=price_123,team=price_456)"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33", "TRUSTED_PROXIES: \"10.0.0.0/33\" is not an IP address or CIDR range (e.g. 10.0.0.0/8)"),
+        ("GITHUB_API_URL", "github.com", "GITHUB_API_URL: \"github.com\" is not an http(s) URL"),
     ])
     func malformedValueNamesTheVariable(variable: String, value: String, message: String) {
         #expect(error([variable: value])?.description == message)

@@ -304,10 +304,7 @@ public final class FakeGitHub: Sendable {
     }
 
     private func exchange(form: String) -> Response {
-        let fields = Dictionary(
-            (URLComponents(string: "?" + form)?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
-            uniquingKeysWith: { first, _ in first }
-        )
+        let fields = FormDecoding.decode(form)
         return world.withLock { world -> Response in
             guard fields["client_id"] == world.clientID, fields["client_secret"] == world.clientSecret else {
                 return Self.json(

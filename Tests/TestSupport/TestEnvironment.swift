@@ -34,6 +34,16 @@ public enum TestEnvironment {
         ]
     }
 
+    /// What production requires on top of the database and Redis URLs, with valid, strong values.
+    public static let productionSettings: [String: String] = [
+        "AUDITMATE_ENV": "production",
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "JWT_SIGNING_KEY": String(repeating: "p", count: 40),
+        "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
+        "STRIPE_SECRET_KEY": "sk_test_production",
+        "STRIPE_WEBHOOK_SECRET": "whsec_production",
+    ]
+
     /// A development configuration for in-process servers: port 0 (any free port), quiet logs.
     public static func config(database: DatabaseSettings, extra: [String: String] = [:]) throws -> AppConfig {
         var config = try AppConfig(environment: processEnvironment(database: database).merging(extra) { _, new in new })

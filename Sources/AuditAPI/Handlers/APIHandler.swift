@@ -12,6 +12,7 @@ struct APIHandler: APIProtocol {
     let organizations: OrganizationService
     let auditLog: AuditLog
     let integrations: IntegrationService
+    let billing: BillingService
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool
 

@@ -13,6 +13,8 @@ extension APIError {
             self = APIError(error)
         case let error as IntegrationError:
             self = APIError(error)
+        case let error as BillingError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -34,6 +36,8 @@ extension APIError {
         case let error as IdentityError:
             self = APIError(error)
         case let error as IntegrationError:
+            self = APIError(error)
+        case let error as BillingError:
             self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)

@@ -40,7 +40,7 @@ extension Components.Schemas.Organization {
             id: organization.id.apiString,
             name: organization.name,
             slug: organization.slug,
-            subscriptionStatus: SubscriptionStatusPayload(rawValue: organization.subscriptionStatus) ?? .none,
+            subscriptionStatus: SubscriptionStatusPayload(rawValue: organization.subscriptionStatus) ?? SubscriptionStatusPayload.none,
             createdAt: organization.createdAt
         )
     }

@@ -18,6 +18,8 @@ extension APIError {
             self = .notAuthenticated
         case .permissionDenied:
             self = .permissionDenied
+        case .paymentRequired:
+            self.init(.init(code: 402, reasonPhrase: "Payment Required"), detail: "An active subscription is required.")
         case .notFound:
             self = .notFound
         case .csrfFailed:

@@ -31,6 +31,7 @@ public struct AppConfig: Sendable {
     public var secrets: Secrets
     public var identity: IdentitySettings
     public var github: GitHubSettings
+    public var billing: BillingSettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -74,6 +75,7 @@ public struct AppConfig: Sendable {
         )
         self.identity = try IdentitySettings(env)
         self.github = try GitHubSettings(env, production: production)
+        self.billing = try BillingSettings(env, production: production)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.

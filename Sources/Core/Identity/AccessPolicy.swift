@@ -23,7 +23,9 @@ public enum Action: String, CaseIterable, Sendable {
     case runAudits
     /// Request reports.
     case generateReports
-    /// Create, change and delete scheduled rescans.
+    /// Create or enable scheduled rescans.
+    case enableSchedules
+    /// Change, disable and delete scheduled rescans.
     case manageSchedules
     /// Rename the organization.
     case manageOrganization
@@ -36,5 +38,13 @@ public enum Action: String, CaseIterable, Sendable {
     /// Subscribe and manage the subscription.
     case manageBilling
 
-    static let memberActions: Set<Action> = [.read, .runAudits, .generateReports, .manageSchedules]
+    static let memberActions: Set<Action> = [.read, .runAudits, .generateReports, .enableSchedules, .manageSchedules]
+
+    /// Premium features: besides the role, they need an active subscription (402 otherwise).
+    public var isPremium: Bool {
+        switch self {
+        case .runAudits, .generateReports, .enableSchedules: true
+        default: false
+        }
+    }
 }

@@ -9,6 +9,8 @@ public enum IdentityError: Error, Equatable, Sendable {
     case notAuthenticated
     /// Authenticated, but the role does not allow the action.
     case permissionDenied
+    /// The action is premium and the organization's subscription is not active (402).
+    case paymentRequired
     /// The resource does not exist in the caller's organization (or at all).
     case notFound
     /// A cookie-authenticated unsafe request without a matching CSRF token.

@@ -47,7 +47,7 @@ extension IdentityService {
 
             let organization = try await Organization.insert(
                 name: organizationName,
-                trialEndsAt: Date.now.addingTimeInterval(Self.trialLength),
+                trialEndsAt: Date.now.addingTimeInterval(trialLength),
                 on: connection,
                 logger: logger
             )

@@ -10,6 +10,8 @@ public struct IdentityService: Sendable {
     let hasher: PasswordHasher
     let throttle: Throttle
     let settings: IdentitySettings
+    /// Free trial of a new organization (`TRIAL_DAYS`).
+    let trialLength: TimeInterval
     let logger: Logger
     /// Compared against when a login names no known user, so both cases cost one bcrypt.
     let decoyHash: Task<String, any Error>
@@ -19,10 +21,16 @@ public struct IdentityService: Sendable {
     public static let loginFailureLimit = 5
     public static let authenticationRequestLimit = 30
     public static let userRequestLimit = 1000
-    /// Free trial of a new organization.
-    public static let trialLength: TimeInterval = 14 * 86_400
 
-    public init(postgres: PostgresClient, redis: RedisClient, secrets: Secrets, settings: IdentitySettings, logger: Logger) async {
+    public init(
+        postgres: PostgresClient,
+        redis: RedisClient,
+        secrets: Secrets,
+        settings: IdentitySettings,
+        trialDays: Int = 14,
+        logger: Logger
+    ) async {
+        self.trialLength = TimeInterval(trialDays) * 86_400
         self.postgres = postgres
         self.tokens = await TokenIssuer(
             signingKey: secrets.jwtSigningKey,

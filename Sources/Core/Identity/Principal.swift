@@ -16,13 +16,16 @@ public struct Principal: Equatable, Sendable {
     /// The role in `organizationID`; nil when the user belongs to no organization.
     public let role: Role?
     public let credential: Credential
+    /// Whether the organization's subscription allows premium features, as of this request.
+    public let premiumAllowed: Bool
 
-    public init(userID: UUID, email: String, organizationID: UUID?, role: Role?, credential: Credential) {
+    public init(userID: UUID, email: String, organizationID: UUID?, role: Role?, credential: Credential, premiumAllowed: Bool = false) {
         self.userID = userID
         self.email = email
         self.organizationID = organizationID
         self.role = role
         self.credential = credential
+        self.premiumAllowed = premiumAllowed
     }
 
     /// The caller's organization, for endpoints about "the current organization". Without one
@@ -32,9 +35,11 @@ public struct Principal: Equatable, Sendable {
         return organizationID
     }
 
-    /// Checks the role matrix for `action` in the caller's organization; 403 when not allowed.
+    /// Checks the role matrix for `action` in the caller's organization (403 when the role may not),
+    /// then, for premium actions, the subscription (402).
     public func authorize(_ action: Action) throws(IdentityError) {
         guard let role else { throw .notFound }
         guard role.allows(action) else { throw .permissionDenied }
+        if action.isPremium && !premiumAllowed { throw .paymentRequired }
     }
 }

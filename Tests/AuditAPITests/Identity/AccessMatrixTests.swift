@@ -60,6 +60,9 @@ struct AccessMatrixTests {
         Rule(method: .post, path: "/api/v1/integrations/github/authorize/", body: nil, allowed: [.admin], success: .ok),
         Rule(method: .delete, path: "/api/v1/integrations/{integration}/", body: nil, allowed: [.admin], success: .noContent),
         Rule(method: .get, path: "/api/v1/integrations/{integration}/repositories/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .post, path: "/api/v1/billing/checkout/", body: ["plan": "pro"], allowed: [.admin], success: .ok),
+        Rule(method: .post, path: "/api/v1/billing/portal/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .get, path: "/api/v1/billing/subscription/", body: nil, allowed: everyone, success: .ok),
     ]
 
     /// The token the fake GitHub accepts for the matrix's integration rows.
@@ -98,9 +101,12 @@ struct AccessMatrixTests {
             $0.grants[Self.matrixToken] = .init(login: "octocat")
             $0.set("/user/repos", json: [["id": 1, "full_name": "octocat/hello"]])
         }
+        let stripe = try await FakeStripe(prices: ["price_pro"])
+        defer { stripe.shutdown() }
         let environment = [
             "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL,
             "GITHUB_CLIENT_ID": "Iv1.matrix", "GITHUB_CLIENT_SECRET": "matrix-secret",
+            "STRIPE_API_URL": stripe.url, "STRIPE_SECRET_KEY": FakeStripe.secretKey, "STRIPE_PRICES": "pro=price_pro",
         ]
         try await withIdentityAPI(extra: environment) { api, config in
             let admin = try await api.register()

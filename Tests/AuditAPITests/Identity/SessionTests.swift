@@ -91,11 +91,7 @@ struct SessionTests {
     }
 
     @Test func productionCookiesAreSecure() async throws {
-        let production = [
-            "AUDITMATE_ENV": "production", "ALLOWED_HOSTS": "localhost",
-            "JWT_SIGNING_KEY": String(repeating: "j", count: 40), "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
-        ]
-        try await withIdentityAPI(extra: production) { api, _ in
+        try await withIdentityAPI(extra: TestEnvironment.productionSettings) { api, _ in
             let account = try await api.register()
             let login = try await api.request(.post, "/api/v1/auth/session/", json: ["email": account.email, "password": account.password])
             let cookies = Self.cookies(login.headers)

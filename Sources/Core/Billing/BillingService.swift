@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Subscriptions through Stripe: Checkout to subscribe, the customer portal to manage, and the
+/// webhooks that tell AuditMate what the subscription is.
+public struct BillingService: Sendable {
+    let postgres: PostgresClient
+    let stripe: StripeClient
+    let settings: BillingSettings
+    let logger: Logger
+
+    public init(postgres: PostgresClient, stripe: StripeClient, settings: BillingSettings, logger: Logger) {
+        self.postgres = postgres
+        self.stripe = stripe
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// `POST billing/checkout/` (ADMIN): a Checkout Session in subscription mode for `plan`'s price.
+    /// `returnBase` is where Stripe sends the browser back (`PUBLIC_URL`).
+    public func checkout(_ principal: Principal, plan rawPlan: String, returnBase: String, ip: String) async throws -> (
+        url: String, sessionID: String
+    ) {
+        let organizationID = try principal.organization()
+        try principal.authorize(.manageBilling)
+        let plan = rawPlan.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let price = settings.prices[plan] else {
+            let known = settings.prices.keys.sorted().joined(separator: ", ")
+            throw BillingError.validation([
+                "plan": ["Unknown plan \"\(rawPlan)\"; choose one of: \(known.isEmpty ? "(none configured)" : known)."]
+            ])
+        }
+        let customer = try await customerID(for: organizationID, principal: principal)
+        let session = try await stripe.post(
+            "checkout/sessions",
+            fields: [
+                ("mode", "subscription"),
+                ("customer", customer),
+                ("line_items[0][price]", price),
+                ("line_items[0][quantity]", "1"),
+                ("client_reference_id", organizationID.uuidString.lowercased()),
+                ("metadata[organization_id]", organizationID.uuidString.lowercased()),
+                ("metadata[plan]", plan),
+                ("subscription_data[metadata][organization_id]", organizationID.uuidString.lowercased()),
+                ("subscription_data[metadata][plan]", plan),
+                ("success_url", returnBase + "/billing/success/?session_id={CHECKOUT_SESSION_ID}"),
+                ("cancel_url", returnBase + "/billing/cancel/"),
+            ],
+            idempotencyKey: "checkout-" + UUID().uuidString.lowercased()
+        )
+        guard let id = session["id"] as? String, let url = session["url"] as? String else {
+            throw BillingError.upstream("Stripe: the checkout session has no URL")
+        }
+        try await postgres.transaction(logger: logger) { connection in
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organizationID,
+                    actorID: principal.userID,
+                    action: "billing.checkout_started",
+                    targetType: "organization",
+                    targetID: organizationID.uuidString.lowercased(),
+                    ip: ip,
+                    metadata: ["plan": plan, "session": id]
+                ),
+                on: connection,
+                logger: logger
+            )
+        }
+        return (url, id)
+    }
+
+    /// `POST billing/portal/` (ADMIN): a customer-portal session to manage the subscription.
+    public func portal(_ principal: Principal, returnBase: String) async throws -> String {
+        let organizationID = try principal.organization()
+        try principal.authorize(.manageBilling)
+        let customer = try await customerID(for: organizationID, principal: principal)
+        let session = try await stripe.post(
+            "billing_portal/sessions",
+            fields: [("customer", customer), ("return_url", returnBase + "/billing/")],
+            idempotencyKey: "portal-" + UUID().uuidString.lowercased()
+        )
+        guard let url = session["url"] as? String else { throw BillingError.upstream("Stripe: the portal session has no URL") }
+        return url
+    }
+
+    /// `GET billing/subscription/` (any member).
+    public func subscription(_ principal: Principal) async throws -> Subscription {
+        let organizationID = try principal.organization()
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            """
+            SELECT subscription_status, plan, current_period_end, cancel_at_period_end, trial_ends_at,
+                   stripe_subscription_id IS NOT NULL
+            FROM organizations WHERE id = \(organizationID)
+            """,
+            logger: logger
+        )
+        for try await (status, plan, periodEnd, cancelAtEnd, trialEnds, subscribed) in rows.decode(
+            (String, String?, Date?, Bool, Date?, Bool).self
+        ) {
+            return Subscription(
+                status: status,
+                plan: plan,
+                currentPeriodEnd: periodEnd,
+                cancelAtPeriodEnd: cancelAtEnd,
+                trialEndsAt: trialEnds,
+                hasStripeSubscription: subscribed
+            )
+        }
+        throw IdentityError.notFound
+    }
+
+    /// The organization's Stripe customer, created once. The idempotency key is the organization,
+    /// so concurrent first checkouts get the same customer from Stripe, and the row keeps the first.
+    private func customerID(for organizationID: UUID, principal: Principal) async throws -> String {
+        let rows = try await postgres.query(
+            "SELECT stripe_customer_id, name FROM organizations WHERE id = \(organizationID)",
+            logger: logger
+        )
+        var name = ""
+        for try await (existing, organizationName) in rows.decode((String?, String).self) {
+            if let existing { return existing }
+            name = organizationName
+        }
+        let customer = try await stripe.post(
+            "customers",
+            fields: [
+                ("name", name),
+                ("email", principal.email),
+                ("metadata[organization_id]", organizationID.uuidString.lowercased()),
+            ],
+            idempotencyKey: "customer-" + organizationID.uuidString.lowercased()
+        )
+        guard let id = customer["id"] as? String else { throw BillingError.upstream("Stripe: the customer has no id") }
+        let stored = try await postgres.query(
+            """
+            UPDATE organizations SET stripe_customer_id = COALESCE(stripe_customer_id, \(id))
+            WHERE id = \(organizationID) RETURNING stripe_customer_id
+            """,
+            logger: logger
+        )
+        for try await value in stored.decode(String?.self) { return value ?? id }
+        return id
+    }
+}
