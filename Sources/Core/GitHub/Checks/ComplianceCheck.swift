@@ -158,7 +158,7 @@ public struct RepositoryFacts: Equatable, Sendable {
             archived: object["archived"] as? Bool ?? false,
             isAdmin: ((object["permissions"] as? [String: Any])?["admin"] as? Bool) ?? false,
             pushedAt: (object["pushed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) },
-            json: JSONValue.object(from: object)
+            json: object.mapValues { JSONValue(foundation: $0) }
         )
     }
 }
