@@ -19,8 +19,10 @@ public enum Role: String, CaseIterable, Codable, Sendable {
 public enum Action: String, CaseIterable, Sendable {
     /// Read anything in the organization (every role).
     case read
-    /// Start and cancel audits.
+    /// Start audits.
     case runAudits
+    /// Cancel running audits (no subscription needed to stop work).
+    case cancelAudits
     /// Request reports.
     case generateReports
     /// Create or enable scheduled rescans.
@@ -38,7 +40,7 @@ public enum Action: String, CaseIterable, Sendable {
     /// Subscribe and manage the subscription.
     case manageBilling
 
-    static let memberActions: Set<Action> = [.read, .runAudits, .generateReports, .enableSchedules, .manageSchedules]
+    static let memberActions: Set<Action> = [.read, .runAudits, .cancelAudits, .generateReports, .enableSchedules, .manageSchedules]
 
     /// Premium features: besides the role, they need an active subscription (402 otherwise).
     public var isPremium: Bool {

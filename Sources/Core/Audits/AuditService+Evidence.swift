@@ -1,0 +1,208 @@
+import Foundation
+import PostgresNIO
+
+extension AuditService {
+    public struct EvidenceFilters: Sendable {
+        public var status: CheckStatus?
+        public var check: String?
+        public var severity: Severity?
+
+        public init(status: CheckStatus? = nil, check: String? = nil, severity: Severity? = nil) {
+            self.status = status
+            self.check = check
+            self.severity = severity
+        }
+    }
+
+    /// `GET audits/{id}/evidence/`, in (check, resource) order.
+    public func evidence(_ principal: Principal, auditID: UUID, filters: EvidenceFilters, page: PageRequest) async throws -> Page<Evidence>
+    {
+        let organizationID = try principal.organization()
+        _ = try await find(auditID, organizationID: organizationID)
+        try principal.authorize(.read)
+        let status = filters.status?.rawValue
+        let severity = filters.severity?.rawValue
+        let rows = try await postgres.query(
+            """
+            SELECT id, check_id, resource, status, severity, soc2, iso27001, sentence, responses::text, collected_at, sha256,
+                   count(*) OVER ()
+            FROM evidence
+            WHERE audit_id = \(auditID) AND (\(status)::text IS NULL OR status = \(status))
+              AND (\(filters.check)::text IS NULL OR check_id = \(filters.check))
+              AND (\(severity)::text IS NULL OR severity = \(severity))
+            ORDER BY check_id, resource LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        var items: [Evidence] = []
+        var total = 0
+        for try await row in rows.decode((Int, String, String, String, String, [String], [String], String, String, Date, String, Int).self)
+        {
+            items.append(Self.evidence(row))
+            total = row.11
+        }
+        if items.isEmpty {
+            let counted = try await postgres.query(
+                """
+                SELECT count(*) FROM evidence WHERE audit_id = \(auditID) AND (\(status)::text IS NULL OR status = \(status))
+                  AND (\(filters.check)::text IS NULL OR check_id = \(filters.check))
+                  AND (\(severity)::text IS NULL OR severity = \(severity))
+                """,
+                logger: logger
+            )
+            for try await count in counted.decode(Int.self) { total = count }
+        }
+        return Page(items: items, count: total, request: page)
+    }
+
+    static func evidence(_ row: (Int, String, String, String, String, [String], [String], String, String, Date, String, Int)) -> Evidence {
+        Evidence(
+            id: row.0,
+            checkID: row.1,
+            resource: row.2,
+            status: CheckStatus(rawValue: row.3) ?? .error,
+            severity: Severity(rawValue: row.4) ?? .low,
+            soc2: row.5,
+            iso27001: row.6,
+            sentence: row.7,
+            responses: row.8,
+            collectedAt: row.9,
+            sha256: row.10
+        )
+    }
+
+    public struct Verification: Sendable {
+        public let valid: Bool
+        public let evidenceChecked: Int
+        /// Evidence rows whose stored hash no longer matches their content.
+        public let mismatches: [(id: Int, check: String, resource: String)]
+        /// Whether the audit's digest matches the stored hashes.
+        public let digestValid: Bool
+    }
+
+    /// `GET audits/{id}/verify/`: recomputes every evidence hash from the stored fields, and the
+    /// audit's digest from the hashes.
+    public func verify(_ principal: Principal, auditID: UUID) async throws -> Verification {
+        let organizationID = try principal.organization()
+        let audit = try await find(auditID, organizationID: organizationID)
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            """
+            SELECT id, check_id, resource, status, severity, soc2, iso27001, sentence, responses::text, collected_at, sha256, 0
+            FROM evidence WHERE audit_id = \(auditID)
+            """,
+            logger: logger
+        )
+        var mismatches: [(Int, String, String)] = []
+        var hashes: [(check: String, resource: String, sha256: String)] = []
+        var checked = 0
+        for try await row in rows.decode((Int, String, String, String, String, [String], [String], String, String, Date, String, Int).self)
+        {
+            let evidence = Self.evidence(row)
+            checked += 1
+            let recomputed = EvidenceHash.hash(
+                check: evidence.checkID,
+                resource: evidence.resource,
+                status: CheckStatus(rawValue: row.3) ?? .error,
+                sentence: evidence.sentence,
+                responsesJSON: evidence.responses,
+                collectedAt: evidence.collectedAt
+            )
+            // An unknown status string cannot have been written by a scan: it was edited.
+            if recomputed != evidence.sha256 || CheckStatus(rawValue: row.3) == nil {
+                mismatches.append((evidence.id, evidence.checkID, evidence.resource))
+            }
+            hashes.append((evidence.checkID, evidence.resource, evidence.sha256))
+        }
+        let digestValid = audit.evidenceDigest.map { $0 == EvidenceHash.digest(hashes) } ?? !audit.status.isFinished
+        mismatches.sort { $0.0 < $1.0 }
+        return Verification(
+            valid: mismatches.isEmpty && digestValid,
+            evidenceChecked: checked,
+            mismatches: mismatches,
+            digestValid: digestValid
+        )
+    }
+
+    public struct Difference: Sendable {
+        public struct Entry: Sendable, Equatable {
+            public let check: String
+            public let resource: String
+            public let severity: Severity
+        }
+
+        public let audit: UUID
+        public let against: UUID
+        public let newlyFailing: [Entry]
+        public let fixed: [Entry]
+        public let stillFailing: [Entry]
+    }
+
+    /// `GET audits/{id}/diff/`: what changed between `against` (by default the previous finished audit
+    /// of the same scope) and this audit, by check and resource.
+    public func diff(_ principal: Principal, auditID: UUID, against: UUID?) async throws -> Difference {
+        let organizationID = try principal.organization()
+        let audit = try await find(auditID, organizationID: organizationID)
+        try principal.authorize(.read)
+        let baselineID: UUID
+        if let against {
+            baselineID = try await find(against, organizationID: organizationID).id
+        } else {
+            let rows = try await postgres.query(
+                """
+                SELECT id FROM audits
+                WHERE organization_id = \(organizationID) AND id <> \(auditID) AND status IN ('PASS', 'FAIL')
+                  AND integration_id IS NOT DISTINCT FROM \(audit.integrationID) AND repository IS NOT DISTINCT FROM \(audit.repository)
+                  AND created_at < \(audit.createdAt)
+                ORDER BY created_at DESC LIMIT 1
+                """,
+                logger: logger
+            )
+            var found: UUID?
+            for try await id in rows.decode(UUID.self) { found = id }
+            guard let found else {
+                throw AuditError.conflict("There is no earlier finished audit of the same scope to compare with; pass ?against=<audit id>.")
+            }
+            baselineID = found
+        }
+        let current = try await statuses(of: auditID)
+        let baseline = try await statuses(of: baselineID)
+        var newlyFailing: [Difference.Entry] = []
+        var fixed: [Difference.Entry] = []
+        var stillFailing: [Difference.Entry] = []
+        for key in Set(current.keys).union(baseline.keys).sorted(by: {
+            EvidenceHash.ordered(($0.check, $0.resource), ($1.check, $1.resource))
+        }) {
+            let now = current[key]
+            let before = baseline[key]
+            let severity = now?.severity ?? before?.severity ?? .low
+            let entry = Difference.Entry(check: key.check, resource: key.resource, severity: severity)
+            switch (before?.status, now?.status) {
+            case (.fail?, .fail?): stillFailing.append(entry)
+            case (.fail?, .pass?): fixed.append(entry)
+            case (let was, .fail?) where was != .fail: newlyFailing.append(entry)
+            default: break
+            }
+        }
+        return Difference(audit: auditID, against: baselineID, newlyFailing: newlyFailing, fixed: fixed, stillFailing: stillFailing)
+    }
+
+    struct EvidenceKey: Hashable {
+        let check: String
+        let resource: String
+    }
+
+    private func statuses(of auditID: UUID) async throws -> [EvidenceKey: (status: CheckStatus, severity: Severity)] {
+        let rows = try await postgres.query(
+            "SELECT check_id, resource, status, severity FROM evidence WHERE audit_id = \(auditID)",
+            logger: logger
+        )
+        var result: [EvidenceKey: (CheckStatus, Severity)] = [:]
+        for try await (check, resource, status, severity) in rows.decode((String, String, String, String).self) {
+            result[EvidenceKey(check: check, resource: resource)] = (
+                CheckStatus(rawValue: status) ?? .error, Severity(rawValue: severity) ?? .low
+            )
+        }
+        return result
+    }
+}
