@@ -13,6 +13,8 @@ struct APIHandler: APIProtocol {
     let auditLog: AuditLog
     let integrations: IntegrationService
     let billing: BillingService
+    let audits: AuditService
+    let auditEvents: AuditEventHub
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool
 

@@ -15,6 +15,8 @@ extension APIError {
             self = APIError(error)
         case let error as BillingError:
             self = APIError(error)
+        case let error as AuditError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -38,6 +40,8 @@ extension APIError {
         case let error as IntegrationError:
             self = APIError(error)
         case let error as BillingError:
+            self = APIError(error)
+        case let error as AuditError:
             self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)
