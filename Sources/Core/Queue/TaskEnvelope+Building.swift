@@ -75,6 +75,8 @@ extension TaskEnvelope {
             "replaced_task_nesting": 0,
             "stamped_headers": nil,
             "stamps": [:],
+            // AuditMate's own header (Celery ignores unknown ones): lets workers measure queue latency.
+            "sent_at": .double(Date().timeIntervalSince1970),
         ]
         var envelope = TaskEnvelope(json: [
             "body": .string(Data(bodyJSON.jsonBytes).base64EncodedString()),

@@ -55,6 +55,9 @@ public struct TaskEnvelope: Sendable, Equatable {
     /// AuditMate's own header: a per-message override of the task's retry limit (Celery ignores it).
     public var maxRetries: Int? { headers["max_retries"]?.int }
 
+    /// When an AuditMate producer published the message (epoch seconds); nil for other producers.
+    public var sentAt: Double? { headers["sent_at"]?.double }
+
     /// `headers.timelimit`, which Celery writes `[hard, soft]` in seconds, either may be null.
     public var timeLimit: (hard: Double?, soft: Double?) {
         guard let pair = headers["timelimit"]?.array, pair.count == 2 else { return (nil, nil) }
