@@ -18,7 +18,8 @@ public enum DiagnosticTasks {
             name: "diagnostics.record",
             queue: DiagnosticTasks.queue,
             argumentNames: ["key", "token", "work_ms"],
-            retry: .never,
+            // Its Redis write may meet a Redis restart; like any dependency error that is retried.
+            retry: RetryPolicy(maxRetries: 5, base: .milliseconds(100), cap: .seconds(1)),
             ignoresResult: true
         )
 
