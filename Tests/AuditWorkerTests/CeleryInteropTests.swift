@@ -50,7 +50,8 @@ struct CeleryInteropTests {
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(
-            lines.first == #"{"args": [1, "two", null], "kwargs": {"ref": "5a1c7b0e-0000-4000-8000-000000000001", "when": "2030-01-01T00:00:00+00:00"}}"#
+            lines.first
+                == #"{"args": [1, "two", null], "kwargs": {"ref": "5a1c7b0e-0000-4000-8000-000000000001", "when": "2030-01-01T00:00:00+00:00"}}"#
         )
         #expect(lines.last == "SUCCESS")
     }
@@ -108,8 +109,10 @@ struct CeleryInteropTests {
         environment["PYTHONPATH"] = app.deletingLastPathComponent().path
         let celery = try ChildProcess(
             python,
-            arguments: ["-m", "celery", "-A", "interopapp", "worker", "--pool", "solo", "-Q", "scans", "--loglevel", "INFO",
-                        "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            arguments: [
+                "-m", "celery", "-A", "interopapp", "worker", "--pool", "solo", "-Q", "scans", "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
             environment: environment
         )
         defer { Task { await celery.terminate() } }

@@ -137,7 +137,10 @@ struct QueueWorkerTests {
             let long = try await kit.producer.enqueue(DiagnosticTasks.Sleep(seconds: 60, key: key, token: "long"))
             try await eventually { try await kit.field(key, "long") == "started" }
             try await eventually { try await kit.field(key, "quick") == "done" }
-            let waiting = try await kit.producer.enqueue(DiagnosticTasks.Sleep(seconds: 0, key: key, token: "waiting"), options: .init(queue: "other"))
+            let waiting = try await kit.producer.enqueue(
+                DiagnosticTasks.Sleep(seconds: 0, key: key, token: "waiting"),
+                options: .init(queue: "other")
+            )
             _ = waiting
             worker.signal(SIGTERM)
             #expect(try await worker.waitForExit(timeout: .seconds(20)) == 0)

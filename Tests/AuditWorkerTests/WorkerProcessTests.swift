@@ -48,7 +48,7 @@ struct WorkerProcessTests {
         ]) { _, new in new }
         let result = try await ChildProcess.run(binary, arguments: ["check"], environment: environment)
         #expect(result.status == 1)
-        #expect(result.stdout.contains("migrations: 1 pending (0001_organizations)"))
+        #expect(result.stdout.contains("pending (0001_organizations, "), "every bundled migration is pending: \(result.stdout)")
     }
 
     @Test func checkRejectsBadConfiguration() async throws {

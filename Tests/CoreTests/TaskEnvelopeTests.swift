@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Celery envelope")
 struct TaskEnvelopeTests {
-    let producer = TaskProducer(broker: QueueBroker(redis: RedisClient(settings: RedisSettings(host: "127.0.0.1"), logger: .init(label: "t")), settings: .init()))
+    let producer = TaskProducer(
+        broker: QueueBroker(redis: RedisClient(settings: RedisSettings(host: "127.0.0.1"), logger: .init(label: "t")), settings: .init())
+    )
 
     @Test func producedMessageHasEveryHeaderAndPropertyCeleryNeeds() throws {
         let auditID = UUID()
@@ -13,8 +15,10 @@ struct TaskEnvelopeTests {
         #expect(json["content-type"] == "application/json")
         #expect(json["content-encoding"] == "utf-8")
         let headers = try #require(json["headers"]?.object)
-        for name in ["lang", "task", "id", "root_id", "parent_id", "group", "group_index", "retries", "eta", "expires", "timelimit",
-                     "argsrepr", "kwargsrepr", "origin", "ignore_result", "shadow"] {
+        for name in [
+            "lang", "task", "id", "root_id", "parent_id", "group", "group_index", "retries", "eta", "expires", "timelimit",
+            "argsrepr", "kwargsrepr", "origin", "ignore_result", "shadow",
+        ] {
             #expect(headers[name] != nil, "missing header \(name)")
         }
         #expect(headers["task"] == "audits.scan")
@@ -68,7 +72,12 @@ struct TaskEnvelopeTests {
 
     @Test func rejectsWhatItCannotRunWithAClearReason() {
         #expect(throws: TaskMessageError.unsupportedContentType("application/x-python-serialize")) {
-            try TaskEnvelope(parsing: Array(#"{"body": "x", "content-type": "application/x-python-serialize", "headers": {"task": "a", "id": "1"}, "properties": {}}"#.utf8))
+            try TaskEnvelope(
+                parsing: Array(
+                    #"{"body": "x", "content-type": "application/x-python-serialize", "headers": {"task": "a", "id": "1"}, "properties": {}}"#
+                        .utf8
+                )
+            )
         }
         #expect(throws: TaskMessageError.protocolVersion1) {
             try TaskEnvelope(parsing: Array(#"{"body": "x", "headers": {}, "properties": {}}"#.utf8))
@@ -78,7 +87,8 @@ struct TaskEnvelopeTests {
 
     @Test func kombuTaggedValuesBecomePlainJSON() throws {
         let tagged = try JSONValue(
-            parsing: #"[{"__type__": "datetime", "__value__": "2030-01-01T00:00:00+00:00"}, {"__type__": "uuid", "__value__": {"hex": "5A1C7B0E000040008000000000000001"}}, {"nested": {"__type__": "decimal", "__value__": "1.50"}}]"#
+            parsing:
+                #"[{"__type__": "datetime", "__value__": "2030-01-01T00:00:00+00:00"}, {"__type__": "uuid", "__value__": {"hex": "5A1C7B0E000040008000000000000001"}}, {"nested": {"__type__": "decimal", "__value__": "1.50"}}]"#
         )
         #expect(KombuJSON.untagged(tagged) == ["2030-01-01T00:00:00+00:00", "5a1c7b0e-0000-4000-8000-000000000001", ["nested": "1.50"]])
     }

@@ -36,7 +36,11 @@ public struct QueueTestKit: Sendable {
 
     /// Starts `AuditWorker worker` with `arguments` and waits until it consumes.
     public func startWorker(_ arguments: [String]) throws -> ChildProcess {
-        try ChildProcess(TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"), arguments: ["worker"] + arguments, environment: environment)
+        try ChildProcess(
+            TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
+            arguments: ["worker"] + arguments,
+            environment: environment
+        )
     }
 
     public func waitUntilConsuming(_ worker: ChildProcess, timeout: Duration = .seconds(30)) async throws {

@@ -50,7 +50,9 @@ enum InspectReport {
         lines.append("queues:")
         for depth in try await broker.depths(queues: queues) {
             let ready = QueueKeys.prioritySteps.map { "p\($0)=\(depth.ready[$0] ?? 0)" }.joined(separator: " ")
-            lines.append("  \(depth.queue): ready \(depth.readyTotal) (\(ready)), unacked \(depth.unacked), delayed \(depth.delayed), dead \(depth.dead)")
+            lines.append(
+                "  \(depth.queue): ready \(depth.readyTotal) (\(ready)), unacked \(depth.unacked), delayed \(depth.delayed), dead \(depth.dead)"
+            )
         }
         return lines.joined(separator: "\n")
     }

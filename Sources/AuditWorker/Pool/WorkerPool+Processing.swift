@@ -32,7 +32,12 @@ extension WorkerPool {
             return
         }
         guard let task = registry[envelope.taskName] else {
-            await deadLetter(delivery, envelope: envelope, failure: .permanentMessage(TaskMessageError.unregisteredTask(envelope.taskName)), logger: logger)
+            await deadLetter(
+                delivery,
+                envelope: envelope,
+                failure: .permanentMessage(TaskMessageError.unregisteredTask(envelope.taskName)),
+                logger: logger
+            )
             return
         }
         let body: TaskBody
@@ -53,7 +58,13 @@ extension WorkerPool {
         let limits = envelope.timeLimit
         let soft = limits.soft.map { Duration.milliseconds(Int64($0 * 1000)) } ?? task.declaration.timeLimits.soft
         let hard = limits.hard.map { Duration.milliseconds(Int64($0 * 1000)) } ?? task.declaration.timeLimits.hard
-        let context = TaskContext(id: envelope.id, retries: envelope.retries, queue: delivery.queue, infrastructure: infrastructure, logger: logger)
+        let context = TaskContext(
+            id: envelope.id,
+            retries: envelope.retries,
+            queue: delivery.queue,
+            infrastructure: infrastructure,
+            logger: logger
+        )
         let info = WorkerHeartbeat.ActiveTask(id: envelope.id, task: name, queue: delivery.queue, startedAt: Date().timeIntervalSince1970)
         logger.info("task started", metadata: ["retries": "\(envelope.retries)"])
         let clock = ContinuousClock()
@@ -78,7 +89,15 @@ extension WorkerPool {
                 logger.notice("task returned to the front of its queue")
             }
         case .failed(let error):
-            await fail(task, body: body, delivery: delivery, envelope: envelope, failure: Self.classify(error), ignoresResult: ignoresResult, logger: logger)
+            await fail(
+                task,
+                body: body,
+                delivery: delivery,
+                envelope: envelope,
+                failure: Self.classify(error),
+                ignoresResult: ignoresResult,
+                logger: logger
+            )
         case .softTimeLimit:
             let failure = TaskFailure(
                 kind: .softTimeLimit,
@@ -87,7 +106,15 @@ extension WorkerPool {
                 exceptionModule: "celery.exceptions",
                 retryable: false
             )
-            await fail(task, body: body, delivery: delivery, envelope: envelope, failure: failure, ignoresResult: ignoresResult, logger: logger)
+            await fail(
+                task,
+                body: body,
+                delivery: delivery,
+                envelope: envelope,
+                failure: failure,
+                ignoresResult: ignoresResult,
+                logger: logger
+            )
         case .hardTimeLimit:
             let failure = TaskFailure(
                 kind: .hardTimeLimit,
@@ -96,7 +123,15 @@ extension WorkerPool {
                 exceptionModule: "celery.exceptions",
                 retryable: false
             )
-            await fail(task, body: body, delivery: delivery, envelope: envelope, failure: failure, ignoresResult: ignoresResult, logger: logger)
+            await fail(
+                task,
+                body: body,
+                delivery: delivery,
+                envelope: envelope,
+                failure: failure,
+                ignoresResult: ignoresResult,
+                logger: logger
+            )
         }
     }
 
@@ -137,7 +172,12 @@ extension WorkerPool {
         }
         if !ignoresResult {
             _ = await withRedisRetry(logger: logger) {
-                try await results.store(taskID: envelope.id, state: .failure, result: ResultBackend.exception(failure), traceback: failure.description)
+                try await results.store(
+                    taskID: envelope.id,
+                    state: .failure,
+                    result: ResultBackend.exception(failure),
+                    traceback: failure.description
+                )
             }
         }
         metrics.count(.failed, task: name)
@@ -156,7 +196,12 @@ extension WorkerPool {
     private func revoke(_ delivery: Delivery, envelope: TaskEnvelope, logger: Logger) async {
         guard await settle(delivery, logger: logger, { try await broker.drop(delivery) }) else { return }
         if !envelope.ignoresResult && !(registry[envelope.taskName]?.declaration.ignoresResult ?? false) {
-            let failure = TaskFailure(message: "expired", exceptionType: "TaskRevokedError", exceptionModule: "celery.exceptions", retryable: false)
+            let failure = TaskFailure(
+                message: "expired",
+                exceptionType: "TaskRevokedError",
+                exceptionModule: "celery.exceptions",
+                retryable: false
+            )
             _ = await withRedisRetry(logger: logger) {
                 try await results.store(taskID: envelope.id, state: .revoked, result: ResultBackend.exception(failure))
             }

@@ -51,7 +51,10 @@ struct WorkerPool: Service {
         try await ready()
         logger.notice(
             "worker consuming",
-            metadata: ["queues": "\(options.queues.joined(separator: ","))", "concurrency": "\(options.concurrency)", "worker": "\(options.identity)"]
+            metadata: [
+                "queues": "\(options.queues.joined(separator: ","))", "concurrency": "\(options.concurrency)",
+                "worker": "\(options.identity)",
+            ]
         )
         let started = Date().timeIntervalSince1970
         await withDiscardingTaskGroup { group in

@@ -28,7 +28,9 @@ extension QueueBroker {
 
     /// Deletes the dead-letter list of `queue`; returns how many entries it held.
     public func purgeDeadLetters(queue: String) async throws -> Int {
-        let replies = try await redis.transaction([RedisCommand("LLEN", keys.dead(queue: queue)), RedisCommand("DEL", keys.dead(queue: queue))])
+        let replies = try await redis.transaction([
+            RedisCommand("LLEN", keys.dead(queue: queue)), RedisCommand("DEL", keys.dead(queue: queue)),
+        ])
         return replies.first?.int ?? 0
     }
 }

@@ -42,7 +42,13 @@ extension QueueBroker {
             let base = position * stride
             var ready: [Int: Int] = [:]
             for (offset, step) in QueueKeys.prioritySteps.enumerated() { ready[step] = lengths[base + offset] }
-            return QueueDepth(queue: queue, ready: ready, unacked: unacked[queue] ?? 0, delayed: delayed[queue] ?? 0, dead: lengths[base + stride - 1])
+            return QueueDepth(
+                queue: queue,
+                ready: ready,
+                unacked: unacked[queue] ?? 0,
+                delayed: delayed[queue] ?? 0,
+                dead: lengths[base + stride - 1]
+            )
         }
     }
 

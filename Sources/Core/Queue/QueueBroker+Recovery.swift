@@ -8,9 +8,10 @@ extension QueueBroker {
     @discardableResult
     public func restoreExpired(limit: Int = 200, now: Date = Date()) async throws -> Int {
         let ceiling = QueueBroker.score(now.addingTimeInterval(-visibilityTimeout.seconds))
-        let tags = try await redis.send(
-            RedisCommand("ZRANGE", keys.unackedIndex, "-inf", ceiling, "BYSCORE", "LIMIT", 0, limit)
-        ).array?.compactMap(\.string) ?? []
+        let tags =
+            try await redis.send(
+                RedisCommand("ZRANGE", keys.unackedIndex, "-inf", ceiling, "BYSCORE", "LIMIT", 0, limit)
+            ).array?.compactMap(\.string) ?? []
         guard !tags.isEmpty else { return 0 }
         let values = try await redis.send(RedisCommand("HMGET", [keys.unacked] + tags)).array ?? []
         var arguments: [any RedisArgument] = [ceiling]

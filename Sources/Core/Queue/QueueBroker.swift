@@ -115,7 +115,12 @@ public struct QueueBroker: Sendable {
     @discardableResult
     public func retry(_ delivery: Delivery, with retry: TaskEnvelope, due: Date) async throws -> Bool {
         if due.timeIntervalSinceNow <= 0 {
-            return try await settle(delivery, action: "back", target: keys.list(queue: delivery.queue, priority: retry.priority), value: retry.bytes)
+            return try await settle(
+                delivery,
+                action: "back",
+                target: keys.list(queue: delivery.queue, priority: retry.priority),
+                value: retry.bytes
+            )
         }
         return try await settle(delivery, delayed: retry, queue: delivery.queue, due: due)
     }

@@ -74,7 +74,13 @@ public struct TaskFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var exceptionModule: String?
     public var retryable: Bool
 
-    public init(kind: Kind = .error, message: String, exceptionType: String = "TaskFailure", exceptionModule: String? = nil, retryable: Bool) {
+    public init(
+        kind: Kind = .error,
+        message: String,
+        exceptionType: String = "TaskFailure",
+        exceptionModule: String? = nil,
+        retryable: Bool
+    ) {
         self.kind = kind
         self.message = message
         self.exceptionType = exceptionType

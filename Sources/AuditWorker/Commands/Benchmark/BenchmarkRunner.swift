@@ -27,7 +27,14 @@ struct BenchmarkRunner {
         let broker = QueueBroker(redis: redis, settings: QueueSettings(keyPrefix: prefix))
         defer { Task { await deleteKeys(prefix: prefix) } }
         let enqueueSeconds = try await enqueue(count: count, broker: broker)
-        print(String(format: "enqueue: %d tasks in %.2f s = %.0f tasks/s (pipelined LPUSH, 1000 per round trip)", count, enqueueSeconds, Double(count) / enqueueSeconds))
+        print(
+            String(
+                format: "enqueue: %d tasks in %.2f s = %.0f tasks/s (pipelined LPUSH, 1000 per round trip)",
+                count,
+                enqueueSeconds,
+                Double(count) / enqueueSeconds
+            )
+        )
 
         let metricsPort = try freePort()
         let worker = try Subprocess(
@@ -37,21 +44,50 @@ struct BenchmarkRunner {
             output: scratch.appendingPathComponent("worker.log")
         )
         let drainSeconds = try await measureDrain(broker: broker, count: count)
-        print(String(format: "drain (AuditWorker, 1 process, concurrency %d): %d tasks in %.2f s = %.0f tasks/s", concurrency, count, drainSeconds, Double(count) / drainSeconds))
+        print(
+            String(
+                format: "drain (AuditWorker, 1 process, concurrency %d): %d tasks in %.2f s = %.0f tasks/s",
+                concurrency,
+                count,
+                drainSeconds,
+                Double(count) / drainSeconds
+            )
+        )
         let backlog = try await latencyHistogram(port: metricsPort)
-        print(String(format: "enqueue-to-start latency, backlog of %d: p50 %.1f ms, p99 %.1f ms", count, backlog.quantile(0.5) * 1000, backlog.quantile(0.99) * 1000))
+        print(
+            String(
+                format: "enqueue-to-start latency, backlog of %d: p50 %.1f ms, p99 %.1f ms",
+                count,
+                backlog.quantile(0.5) * 1000,
+                backlog.quantile(0.99) * 1000
+            )
+        )
 
         let paced = min(count, 5_000)
         try await enqueuePaced(count: paced, perSecond: 2_000, broker: broker)
         try await waitUntilEmpty(broker: broker, timeout: .seconds(120))
         let after = try await latencyHistogram(port: metricsPort)
         let steady = after.subtracting(backlog)
-        print(String(format: "enqueue-to-start latency, steady 2000 tasks/s for %d tasks: p50 %.2f ms, p99 %.2f ms", paced, steady.quantile(0.5) * 1000, steady.quantile(0.99) * 1000))
+        print(
+            String(
+                format: "enqueue-to-start latency, steady 2000 tasks/s for %d tasks: p50 %.2f ms, p99 %.2f ms",
+                paced,
+                steady.quantile(0.5) * 1000,
+                steady.quantile(0.99) * 1000
+            )
+        )
         await worker.stop()
 
         let (lpush, rpop) = try await redisBenchmark(count: count)
         let pair = 1 / (1 / lpush + 1 / rpop)
-        print(String(format: "redis-benchmark (50 clients, no pipelining): LPUSH %.0f/s, RPOP %.0f/s, LPUSH+RPOP pair %.0f/s", lpush, rpop, pair))
+        print(
+            String(
+                format: "redis-benchmark (50 clients, no pipelining): LPUSH %.0f/s, RPOP %.0f/s, LPUSH+RPOP pair %.0f/s",
+                lpush,
+                rpop,
+                pair
+            )
+        )
         print(String(format: "drain / raw pair rate: %.2f", Double(count) / drainSeconds / pair))
 
         guard let celeryPython else {
@@ -66,7 +102,14 @@ struct BenchmarkRunner {
         let celerySeconds = try await measureDrain(broker: celeryBroker, count: celeryCount, timeout: .seconds(1_800))
         await celery.stop()
         let celeryRate = Double(celeryCount) / celerySeconds
-        print(String(format: "drain (Celery prefork, concurrency 2): %d tasks in %.2f s = %.0f tasks/s", celeryCount, celerySeconds, celeryRate))
+        print(
+            String(
+                format: "drain (Celery prefork, concurrency 2): %d tasks in %.2f s = %.0f tasks/s",
+                celeryCount,
+                celerySeconds,
+                celeryRate
+            )
+        )
         print(String(format: "AuditWorker / Celery drain rate: %.1fx", Double(count) / drainSeconds / celeryRate))
     }
 
@@ -133,8 +176,10 @@ struct BenchmarkRunner {
         environment["PYTHONPATH"] = scratch.path
         return try Subprocess(
             python,
-            ["-m", "celery", "-A", "benchapp", "worker", "--pool", "prefork", "--concurrency", "2", "-Q", queue, "--loglevel", "WARNING",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [
+                "-m", "celery", "-A", "benchapp", "worker", "--pool", "prefork", "--concurrency", "2", "-Q", queue, "--loglevel", "WARNING",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
             environment: environment,
             output: scratch.appendingPathComponent("celery.log")
         )
@@ -147,7 +192,10 @@ struct BenchmarkRunner {
     }
 
     private func redisBenchmark(count: Int) async throws -> (lpush: Double, rpop: Double) {
-        var arguments = ["-h", config.redis.host, "-p", String(config.redis.port), "-n", String(count), "-t", "lpush,rpop", "-q", "--dbnum", String(config.redis.database)]
+        var arguments = [
+            "-h", config.redis.host, "-p", String(config.redis.port), "-n", String(count), "-t", "lpush,rpop", "-q", "--dbnum",
+            String(config.redis.database),
+        ]
         if let password = config.redis.password { arguments += ["-a", password] }
         let output = try await Subprocess.run(
             "redis-benchmark",
@@ -157,10 +205,14 @@ struct BenchmarkRunner {
         )
         func rate(_ name: String) -> Double? {
             // Lines look like "LPUSH: 98231.83 requests per second, p50=0.255 msec" after \r progress.
-            output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last { $0.hasPrefix(name + ": ") && $0.contains("requests per second") }
-                .flatMap { Double($0.dropFirst(name.count + 2).split(separator: " ").first ?? "") }
+            output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).last {
+                $0.hasPrefix(name + ": ") && $0.contains("requests per second")
+            }
+            .flatMap { Double($0.dropFirst(name.count + 2).split(separator: " ").first ?? "") }
         }
-        guard let lpush = rate("LPUSH"), let rpop = rate("RPOP") else { throw BenchmarkError("cannot read redis-benchmark output: \(output)") }
+        guard let lpush = rate("LPUSH"), let rpop = rate("RPOP") else {
+            throw BenchmarkError("cannot read redis-benchmark output: \(output)")
+        }
         return (lpush, rpop)
     }
 
@@ -172,7 +224,9 @@ struct BenchmarkRunner {
     private func deleteKeys(prefix: String) async {
         var cursor = "0"
         repeat {
-            guard let reply = try? await redis.send("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000).array, reply.count == 2 else { return }
+            guard let reply = try? await redis.send("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000).array, reply.count == 2 else {
+                return
+            }
             cursor = reply[0].string ?? "0"
             let keys = reply[1].array?.compactMap(\.string) ?? []
             if !keys.isEmpty { _ = try? await redis.send(RedisCommand("DEL", keys)) }
