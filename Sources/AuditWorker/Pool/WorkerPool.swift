@@ -75,6 +75,9 @@ struct WorkerPool: Service {
         var idlePause = Duration.milliseconds(1)
         var failurePause = Duration.milliseconds(100)
         var batch = 0
+        // Lease tokens must never repeat, even for a restarted process that got the same pid (pid 1
+        // in every container), hence a random part besides the identity and the counter.
+        let leasePrefix = "\(options.identity)/\(UInt32.random(in: 0...UInt32.max))"
         var queues = options.queues
         while true {
             let free = await state.waitForFreeSlots()
@@ -83,7 +86,7 @@ struct WorkerPool: Service {
             do {
                 // Rotating the order within each priority step shares the slots fairly among queues.
                 queues.append(queues.removeFirst())
-                let deliveries = try await broker.fetch(queues: queues, count: free, leaseBase: "\(options.identity)/\(batch)")
+                let deliveries = try await broker.fetch(queues: queues, count: free, leaseBase: "\(leasePrefix)/\(batch)")
                 failurePause = .milliseconds(100)
                 if deliveries.isEmpty {
                     try? await Task.sleep(for: idlePause)
@@ -130,6 +133,7 @@ struct WorkerPool: Service {
 
     private func flushAcks() async {
         var pause = Duration.milliseconds(100)
+        var failures = 0
         while let batch = await acks.next() {
             do {
                 let owned = try await broker.ack(batch)
@@ -138,7 +142,16 @@ struct WorkerPool: Service {
                     if !held { logLeaseLost(delivery) }
                 }
                 pause = .milliseconds(100)
+                failures = 0
             } catch {
+                failures += 1
+                if state.phase != .running && failures > 5 {
+                    // Shutting down without Redis: the messages stay in `unacked` and are restored
+                    // after the visibility timeout, so at worst they run again.
+                    logger.error("giving up acknowledgements at shutdown", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
+                    batch.forEach(state.settled)
+                    continue
+                }
                 logger.warning("acknowledgement failed; retrying", metadata: ["error": "\(error)", "messages": "\(batch.count)"])
                 acks.putBack(batch)
                 try? await Task.sleep(for: pause)

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -24,8 +25,46 @@ struct BenchmarkRunner {
         print("AuditMate queue benchmark: \(count) no-op tasks (auditmate.ping), Redis \(config.redis.host):\(config.redis.port)")
 
         let prefix = "bench:\(UUID().uuidString.prefix(8)):"
+        do {
+            try await runAuditWorker(count: count, prefix: prefix)
+            await deleteKeys(prefix: prefix)
+        } catch {
+            await deleteKeys(prefix: prefix)
+            throw error
+        }
+
+        let (lpush, rpop) = try await redisBenchmark(count: count)
+        let pair = 1 / (1 / lpush + 1 / rpop)
+        print(
+            String(
+                format: "redis-benchmark (50 clients, no pipelining): LPUSH %.0f/s, RPOP %.0f/s, LPUSH+RPOP pair %.0f/s",
+                lpush,
+                rpop,
+                pair
+            )
+        )
+        print(String(format: "AuditWorker drain / raw pair rate: %.2f", drainRate.value / pair))
+
+        guard let celeryPython else {
+            print("celery: skipped (pass --celery-python)")
+            return
+        }
+        let celeryPrefix = "bench:\(UUID().uuidString.prefix(8)):"
+        do {
+            let celeryRate = try await runCelery(python: celeryPython, count: celeryCount, prefix: celeryPrefix)
+            await deleteKeys(prefix: celeryPrefix)
+            print(String(format: "AuditWorker / Celery drain rate: %.1fx", drainRate.value / celeryRate))
+        } catch {
+            await deleteKeys(prefix: celeryPrefix)
+            throw error
+        }
+    }
+
+    /// The drain rate of the AuditWorker run, for the comparisons printed after it.
+    private let drainRate = RateBox()
+
+    private func runAuditWorker(count: Int, prefix: String) async throws {
         let broker = QueueBroker(redis: redis, settings: QueueSettings(keyPrefix: prefix))
-        defer { Task { await deleteKeys(prefix: prefix) } }
         let enqueueSeconds = try await enqueue(count: count, broker: broker)
         print(
             String(
@@ -43,7 +82,8 @@ struct BenchmarkRunner {
             environment: workerEnvironment(prefix: prefix),
             output: scratch.appendingPathComponent("worker.log")
         )
-        let drainSeconds = try await measureDrain(broker: broker, count: count)
+        let drainSeconds = try await measureDrain(broker: broker, count: count, process: worker)
+        drainRate.value = Double(count) / drainSeconds
         print(
             String(
                 format: "drain (AuditWorker, 1 process, concurrency %d): %d tasks in %.2f s = %.0f tasks/s",
@@ -65,7 +105,7 @@ struct BenchmarkRunner {
 
         let paced = min(count, 5_000)
         try await enqueuePaced(count: paced, perSecond: 2_000, broker: broker)
-        try await waitUntilEmpty(broker: broker, timeout: .seconds(120))
+        try await waitUntilEmpty(broker: broker, process: worker, timeout: .seconds(120))
         let after = try await latencyHistogram(port: metricsPort)
         let steady = after.subtracting(backlog)
         print(
@@ -77,40 +117,23 @@ struct BenchmarkRunner {
             )
         )
         await worker.stop()
+    }
 
-        let (lpush, rpop) = try await redisBenchmark(count: count)
-        let pair = 1 / (1 / lpush + 1 / rpop)
-        print(
-            String(
-                format: "redis-benchmark (50 clients, no pipelining): LPUSH %.0f/s, RPOP %.0f/s, LPUSH+RPOP pair %.0f/s",
-                lpush,
-                rpop,
-                pair
-            )
-        )
-        print(String(format: "drain / raw pair rate: %.2f", Double(count) / drainSeconds / pair))
-
-        guard let celeryPython else {
-            print("celery: skipped (pass --celery-python)")
-            return
+    private func runCelery(python: String, count: Int, prefix: String) async throws -> Double {
+        let broker = QueueBroker(redis: redis, settings: QueueSettings(keyPrefix: prefix))
+        _ = try await enqueue(count: count, broker: broker)
+        let celery = try startCelery(python: python, prefix: prefix)
+        let seconds: Double
+        do {
+            seconds = try await measureDrain(broker: broker, count: count, process: celery, timeout: .seconds(1_800))
+        } catch {
+            await celery.stop()
+            throw error
         }
-        let celeryPrefix = "bench:\(UUID().uuidString.prefix(8)):"
-        let celeryBroker = QueueBroker(redis: redis, settings: QueueSettings(keyPrefix: celeryPrefix))
-        defer { Task { await deleteKeys(prefix: celeryPrefix) } }
-        _ = try await enqueue(count: celeryCount, broker: celeryBroker)
-        let celery = try startCelery(python: celeryPython, prefix: celeryPrefix)
-        let celerySeconds = try await measureDrain(broker: celeryBroker, count: celeryCount, timeout: .seconds(1_800))
         await celery.stop()
-        let celeryRate = Double(celeryCount) / celerySeconds
-        print(
-            String(
-                format: "drain (Celery prefork, concurrency 2): %d tasks in %.2f s = %.0f tasks/s",
-                celeryCount,
-                celerySeconds,
-                celeryRate
-            )
-        )
-        print(String(format: "AuditWorker / Celery drain rate: %.1fx", Double(count) / drainSeconds / celeryRate))
+        let rate = Double(count) / seconds
+        print(String(format: "drain (Celery prefork, concurrency 2): %d tasks in %.2f s = %.0f tasks/s", count, seconds, rate))
+        return rate
     }
 
     private func enqueue(count: Int, broker: QueueBroker) async throws -> Double {
@@ -141,11 +164,17 @@ struct BenchmarkRunner {
     }
 
     /// Seconds from the first message taken to the queue and `unacked` both empty.
-    private func measureDrain(broker: QueueBroker, count: Int, timeout: Duration = .seconds(600)) async throws -> Double {
+    private func measureDrain(broker: QueueBroker, count: Int, process: Subprocess, timeout: Duration = .seconds(600)) async throws
+        -> Double
+    {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var first: ContinuousClock.Instant?
         while clock.now < deadline {
+            if process.hasExited {
+                let output = (try? String(contentsOf: process.output, encoding: .utf8)) ?? ""
+                throw BenchmarkError("the worker exited early:\n\(output.suffix(2000))")
+            }
             let ready = try await broker.readyCounts(queues: [queue])[queue] ?? 0
             if first == nil && ready < count { first = clock.now }
             if let first, ready == 0, try await broker.pendingCounts().unacked == 0 {
@@ -156,8 +185,8 @@ struct BenchmarkRunner {
         throw BenchmarkError("the queue did not drain within \(timeout)")
     }
 
-    private func waitUntilEmpty(broker: QueueBroker, timeout: Duration) async throws {
-        _ = try await measureDrain(broker: broker, count: Int.max, timeout: timeout)
+    private func waitUntilEmpty(broker: QueueBroker, process: Subprocess, timeout: Duration) async throws {
+        _ = try await measureDrain(broker: broker, count: Int.max, process: process, timeout: timeout)
     }
 
     private func workerEnvironment(prefix: String) -> [String: String] {
@@ -245,6 +274,15 @@ struct BenchmarkRunner {
         }
         guard ok else { throw BenchmarkError("no free port") }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Carries the AuditWorker drain rate from its run to the comparisons printed later.
+final class RateBox: Sendable {
+    private let storage = Mutex(0.0)
+    var value: Double {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }
 

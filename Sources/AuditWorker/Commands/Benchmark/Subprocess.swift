@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -10,6 +11,7 @@ import Foundation
 final class Subprocess: Sendable {
     let pid: pid_t
     let output: URL
+    private let exited = Mutex<Int32?>(nil)
 
     init(_ executable: String, _ arguments: [String], environment: [String: String], output: URL) throws {
         self.output = output
@@ -42,28 +44,32 @@ final class Subprocess: Sendable {
         self.pid = pid
     }
 
-    /// Sends `signal` and waits for the exit; returns the raw wait status.
-    @discardableResult
-    func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(60)) async -> Int32 {
+    /// True once the process has ended (it is reaped here, once).
+    var hasExited: Bool {
+        exited.withLock { status in
+            if status != nil { return true }
+            var raw: Int32 = 0
+            guard waitpid(pid, &raw, WNOHANG) == pid else { return false }
+            status = raw
+            return true
+        }
+    }
+
+    /// Sends `signal` and waits for the exit.
+    func stop(_ signal: Int32 = SIGTERM, timeout: Duration = .seconds(60)) async {
+        guard !hasExited else { return }
         kill(pid, signal)
         let deadline = ContinuousClock.now + timeout
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if ContinuousClock.now > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                break
-            }
+        while !hasExited {
+            if ContinuousClock.now > deadline { kill(pid, SIGKILL) }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return status
     }
 
     /// Runs to completion and returns the output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String], output: URL) async throws -> String {
         let process = try Subprocess(executable, arguments, environment: environment, output: output)
-        var status: Int32 = 0
-        while waitpid(process.pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        while !process.hasExited { try await Task.sleep(for: .milliseconds(20)) }
         return (try? String(contentsOf: output, encoding: .utf8)) ?? ""
     }
 }
