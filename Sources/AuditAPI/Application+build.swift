@@ -37,6 +37,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     }
 
     let schema = try SchemaDocument.bundled()
+    let auditEvents = AuditEventHub(database: config.database, logger: logger)
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
@@ -57,6 +58,12 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
             settings: config.billing,
             logger: logger
         ),
+        audits: AuditService(
+            postgres: infrastructure.postgres,
+            broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
+            logger: logger
+        ),
+        auditEvents: auditEvents,
         secureCookies: config.isProduction
     )
     try handler.registerHandlers(
@@ -67,7 +74,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: nil),
-        services: infrastructure.services,
+        services: infrastructure.services + [auditEvents],
         logger: logger
     )
     app.beforeServerStarts {

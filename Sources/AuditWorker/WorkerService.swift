@@ -3,19 +3,25 @@ import Logging
 import ServiceLifecycle
 
 /// The worker daemon's main service. It waits for PostgreSQL and Redis, makes sure the schema is
-/// current, then runs until SIGTERM. (Consuming queues arrives with the queue engine.)
+/// current, then runs the task pool and, with `--beat`, the beat scheduler until SIGTERM.
 struct WorkerService: Service {
     let infrastructure: Infrastructure
     let environment: AppConfig.Environment
     let logger: Logger
     /// How long start-up waits for dependencies that are still coming up (compose, Kubernetes).
     let startupPatience: Duration
+    var pool: WorkerPool?
+    var beat: BeatService?
 
     func run() async throws {
         try await waitForDependencies()
         try await infrastructure.prepareSchema(environment: environment)
         logger.notice("worker ready")
-        try? await gracefulShutdown()
+        try await withThrowingDiscardingTaskGroup { group in
+            if let pool { group.addTask { try await pool.run() } }
+            if let beat { group.addTask { try await beat.run() } }
+            if pool == nil && beat == nil { try? await gracefulShutdown() }
+        }
         logger.notice("worker stopped")
     }
 

@@ -49,6 +49,16 @@ export AUDITMATE_TEST_DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg
 export AUDITMATE_TEST_REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
 export AUDITMATE_TEST_WORK_DIR=$work
 export AUDITMATE_TEST_BIN_DIR=$(swift build --show-bin-path)
+
+# Python Celery for the interoperability tests, in a throwaway virtualenv kept under .build/ (git-ignored)
+# so later runs reuse it. kombu's Redis transport imports `packaging` without declaring it.
+venv=$root/.build/python-celery
+if [ ! -x "$venv/bin/celery" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check 'celery==5.*' redis packaging
+fi
+export AUDITMATE_TEST_PYTHON=$venv/bin/python
 am_say "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port, scratch in $work"
 
 swift build --build-tests

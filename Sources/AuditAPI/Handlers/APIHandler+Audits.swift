@@ -25,7 +25,9 @@ extension APIHandler {
         )
         let page = try await audits.list(principal, filters: filters, page: try Pagination.request(input.query.page))
         let links = try Pagination.links(page)
-        return .ok(.init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) }))))
+        return .ok(
+            .init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) })))
+        )
     }
 
     func getAudit(_ input: Operations.GetAudit.Input) async throws -> Operations.GetAudit.Output {
@@ -47,7 +49,9 @@ extension APIHandler {
             page: try Pagination.request(input.query.page)
         )
         let links = try Pagination.links(page)
-        return .ok(.init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) }))))
+        return .ok(
+            .init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) })))
+        )
     }
 
     func cancelAudit(_ input: Operations.CancelAudit.Input) async throws -> Operations.CancelAudit.Output {
@@ -107,6 +111,8 @@ extension APIHandler {
         let all = CheckCatalogue.all.map(\.definition)
         let page = Page(items: Array(all.dropFirst(request.offset).prefix(request.limit)), count: all.count, request: request)
         let links = try Pagination.links(page)
-        return .ok(.init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) }))))
+        return .ok(
+            .init(body: .json(.init(count: page.count, next: links.next, previous: links.previous, results: page.items.map { .init($0) })))
+        )
     }
 }

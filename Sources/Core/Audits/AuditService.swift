@@ -190,17 +190,4 @@ public struct AuditService: Sendable {
         try await postgres.query("SELECT pg_notify(\(AuditEventHub.channel), \(id.uuidString.lowercased()))", logger: logger)
         return audit
     }
-
-    /// Marks an audit ERROR with a readable reason (the scan task's failure hook). Finished audits
-    /// keep their result.
-    public func markFailed(_ id: UUID, reason: String) async throws {
-        try await postgres.query(
-            """
-            UPDATE audits SET status = 'ERROR', error = \(reason), finished_at = now()
-            WHERE id = \(id) AND status IN ('PENDING', 'RUNNING')
-            """,
-            logger: logger
-        )
-        try await postgres.query("SELECT pg_notify(\(AuditEventHub.channel), \(id.uuidString.lowercased()))", logger: logger)
-    }
 }

@@ -26,6 +26,7 @@ public struct AppConfig: Sendable {
     public var database: DatabaseSettings
     public var redis: RedisSettings
     public var http: HTTPSettings
+    public var queue: QueueSettings
     public var logLevel: LogLevel
     public var logFormat: LogFormat
     public var secrets: Secrets
@@ -55,6 +56,10 @@ public struct AppConfig: Sendable {
         self.redis = try RedisSettings(
             url: required("REDIS_URL", developmentDefault: Defaults.redisURL),
             poolSize: env.integer("REDIS_POOL_SIZE", default: 8, in: 1...256)
+        )
+        self.queue = QueueSettings(
+            visibilityTimeout: .seconds(try env.integer("QUEUE_VISIBILITY_TIMEOUT", default: 60, in: 2...86_400)),
+            keyPrefix: env.string("QUEUE_KEY_PREFIX", default: "")
         )
         self.http = try HTTPSettings(
             host: env.string("HOST", default: "127.0.0.1"),

@@ -1,0 +1,55 @@
+import Core
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Beat: every tick, take or renew the leader lease; the leader asks each schedule source what is due
+/// and claims every due slot in PostgreSQL before publishing its message. Runs in `AuditWorker beat`
+/// or beside the pool with `--beat`; any number may run, one leads.
+struct BeatService: Service {
+    let lease: BeatLease
+    let slots: BeatSlotStore
+    let broker: QueueBroker
+    let sources: [any ScheduleSource]
+    let logger: Logger
+    var tick: Duration = .seconds(1)
+
+    func run() async throws {
+        let leading = await cancelWhenGracefulShutdown {
+            var leading = false
+            while !Task.isCancelled {
+                do {
+                    let leader = try await lease.acquireOrRenew()
+                    if leader != leading {
+                        logger.notice(leader ? "beat: now the leader" : "beat: lost the leadership", metadata: ["beat": "\(lease.owner)"])
+                        leading = leader
+                    }
+                    if leader { try await dispatchDue() }
+                } catch {
+                    logger.warning("beat tick failed; retrying", metadata: ["error": "\(PostgresFailure.reason(error))"])
+                }
+                try? await Task.sleep(for: tick)
+            }
+            return leading
+        }
+        if leading { try? await lease.release() }
+    }
+
+    /// Claims and publishes every due slot of every source; returns the task ids dispatched.
+    @discardableResult
+    func dispatchDue(now: Date = Date()) async throws -> [String] {
+        var dispatched: [String] = []
+        for source in sources {
+            for slot in try await source.dueSlots(at: now) {
+                if let taskID = try await slots.claim(slot, owner: lease.owner, dispatch: { try await broker.publish($0) }) {
+                    logger.info(
+                        "beat dispatched",
+                        metadata: ["schedule": "\(slot.schedule)", "slot": "\(CeleryTime.format(slot.slot))", "task_id": "\(taskID)"]
+                    )
+                    dispatched.append(taskID)
+                }
+            }
+        }
+        return dispatched
+    }
+}

@@ -1,0 +1,24 @@
+import Core
+import Logging
+
+/// The product services the worker's task handlers call, built once per process so they share
+/// the GitHub client's per-credential limits and caches.
+struct WorkerDomain: Sendable {
+    let scanner: AuditScanner
+    let audits: AuditService
+    let producer: TaskProducer
+
+    init(config: AppConfig, infrastructure: Infrastructure, broker: QueueBroker, logger: Logger) throws {
+        let github = GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger)
+        let integrations = IntegrationService(
+            postgres: infrastructure.postgres,
+            github: github,
+            fernet: try Fernet(keys: config.secrets.fernetKeys),
+            settings: config.github,
+            logger: logger
+        )
+        self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
+        self.audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.producer = TaskProducer(broker: broker)
+    }
+}

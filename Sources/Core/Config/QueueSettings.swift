@@ -1,0 +1,15 @@
+/// How the queue engine uses Redis.
+public struct QueueSettings: Equatable, Sendable {
+    /// How long a fetched message may go without a lease renewal before any worker redelivers it.
+    /// Live workers renew their leases several times per timeout, so this only bounds how quickly the
+    /// messages of a dead worker come back, never how long a task may run.
+    public var visibilityTimeout: Duration
+    /// Prepended to every queue key, as kombu's `global_keyprefix` transport option does, so several
+    /// environments (or tests) can share one Redis database.
+    public var keyPrefix: String
+
+    public init(visibilityTimeout: Duration = .seconds(60), keyPrefix: String = "") {
+        self.visibilityTimeout = visibilityTimeout
+        self.keyPrefix = keyPrefix
+    }
+}

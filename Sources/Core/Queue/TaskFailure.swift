@@ -1,0 +1,44 @@
+/// What went wrong with a task, as the failure hook, the dead-letter list and the result backend see it.
+public struct TaskFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The handler threw; `retryable` says whether running again may help.
+        case error
+        case softTimeLimit
+        case hardTimeLimit
+        /// The message itself is unusable (bad JSON, unknown task, arguments that do not fit).
+        case badMessage
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The Python exception type a Celery client rebuilds from the result document.
+    public var exceptionType: String
+    public var exceptionModule: String?
+    public var retryable: Bool
+
+    public init(
+        kind: Kind = .error,
+        message: String,
+        exceptionType: String = "TaskFailure",
+        exceptionModule: String? = nil,
+        retryable: Bool
+    ) {
+        self.kind = kind
+        self.message = message
+        self.exceptionType = exceptionType
+        self.exceptionModule = exceptionModule
+        self.retryable = retryable
+    }
+
+    /// A failure that a retry may fix (a dependency was down, a lock was busy).
+    public static func transient(_ message: String) -> TaskFailure {
+        TaskFailure(message: message, retryable: true)
+    }
+
+    /// A failure that will happen again however often the task runs.
+    public static func permanent(_ message: String) -> TaskFailure {
+        TaskFailure(message: message, retryable: false)
+    }
+
+    public var description: String { "\(exceptionType): \(message)" }
+}

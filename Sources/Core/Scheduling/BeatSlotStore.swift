@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Slot claims in PostgreSQL (`beat_slots`): claiming is one compare-and-set that advances an entry's
+/// `last_slot` only if the new slot is later, so each slot is dispatched at most once across every
+/// beat process and leader change. The message is published inside the claiming transaction, so a
+/// failed publish leaves the slot unclaimed for the next tick.
+public struct BeatSlotStore: Sendable {
+    public let postgres: PostgresClient
+    public let logger: Logger
+
+    public init(postgres: PostgresClient, logger: Logger) {
+        self.postgres = postgres
+        self.logger = logger
+    }
+
+    /// Claims `slot` and runs `dispatch` in the same transaction; returns the task id when this call
+    /// claimed the slot, nil when it was already dispatched.
+    public func claim(_ slot: DueSlot, owner: String, dispatch: @Sendable (TaskEnvelope) async throws -> Void) async throws -> String? {
+        let taskID = Self.taskID(schedule: slot.schedule, slot: slot.slot)
+        let envelope = try slot.message(taskID)
+        let schedule = slot.schedule
+        let when = slot.slot
+        return try await postgres.withTransaction(logger: logger) { connection -> String? in
+            let rows = try await connection.query(
+                """
+                INSERT INTO beat_slots (schedule, last_slot, dispatched_by, task_id)
+                VALUES (\(schedule), \(when), \(owner), \(taskID))
+                ON CONFLICT (schedule) DO UPDATE
+                    SET last_slot = EXCLUDED.last_slot, dispatched_by = EXCLUDED.dispatched_by,
+                        task_id = EXCLUDED.task_id, dispatched_at = now()
+                    WHERE beat_slots.last_slot < EXCLUDED.last_slot
+                RETURNING task_id
+                """,
+                logger: logger
+            )
+            var claimed = false
+            for try await _ in rows { claimed = true }
+            guard claimed else { return nil }
+            try await dispatch(envelope)
+            return taskID
+        }
+    }
+
+    /// A UUID-shaped id derived from (schedule, slot), the same in every process.
+    public static func taskID(schedule: String, slot: Date) -> String {
+        let digest = Array(SHA256.hash(data: Array("\(schedule)|\(CeleryTime.format(slot))".utf8)).prefix(16))
+        let hex = Hex.encode(digest)
+        let characters = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+    }
+}

@@ -1,0 +1,130 @@
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+@Suite("Queue broker on Redis")
+struct QueueBrokerTests {
+    func withKit(visibilityTimeout: Int = 60, _ body: (QueueTestKit) async throws -> Void) async throws {
+        let kit = try QueueTestKit(database: TestEnvironment.adminDatabase, visibilityTimeout: visibilityTimeout)
+        do {
+            try await body(kit)
+            await kit.close()
+        } catch {
+            await kit.close()
+            throw error
+        }
+    }
+
+    func ping(_ kit: QueueTestKit, queue: String = "q", priority: Int = 0) throws -> TaskEnvelope {
+        try kit.producer.envelope(PingTask(), options: .init(queue: queue, priority: priority))
+    }
+
+    @Test func fetchRecordsKombuBookkeepingInTheSameStepAndAckClearsIt() async throws {
+        try await withKit { kit in
+            let first = try ping(kit)
+            let second = try ping(kit)
+            let urgent = try ping(kit, priority: 0)
+            let low = try ping(kit, priority: 9)
+            try await kit.broker.publish([low, first, second, urgent])
+            let deliveries = try await kit.broker.fetch(queues: ["q"], count: 10, leaseBase: "w/1")
+            // Step 0 first, FIFO inside it; the priority-9 list last.
+            #expect(deliveries.map(\.tag) == [first, second, urgent, low].map { $0.deliveryTag! })
+            let keys = kit.broker.keys
+            let stored = try #require(try await kit.redis.send("HGET", keys.unacked, first.deliveryTag!).bytes)
+            let entry = try JSONValue(parsing: stored)
+            #expect(entry.array?.count == 3)
+            #expect(entry.array?[1] == "")
+            #expect(entry.array?[2] == "q")
+            #expect(entry.array?[0] == (try JSONValue(parsing: first.bytes)))
+            let score = try #require(try await kit.redis.send("ZSCORE", keys.unackedIndex, first.deliveryTag!).string.flatMap(Double.init))
+            #expect(abs(score - Date().timeIntervalSince1970) < 5)
+            #expect(try await kit.broker.ack(Array(deliveries.prefix(3))) == [true, true, true])
+            #expect(try await kit.redis.send("HLEN", keys.unacked).int == 1)
+            #expect(try await kit.redis.send("ZCARD", keys.unackedIndex).int == 1)
+        }
+    }
+
+    @Test func expiredLeasesAreRestoredToTheFrontAndTheOldOwnerCannotAck() async throws {
+        try await withKit(visibilityTimeout: 2) { kit in
+            let message = try ping(kit)
+            try await kit.broker.publish(message)
+            let held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "dead/1").first)
+            let renewed = try ping(kit)
+            try await kit.broker.publish(renewed)
+            let alive = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "alive/1").first)
+            try await kit.broker.publish(try ping(kit))  // a newer message, behind the restored one
+            // Nothing is restored while leases are fresh.
+            #expect(try await kit.broker.restoreExpired() == 0)
+            // The first worker died 10 s ago (its lease was last renewed then); the other renews.
+            try await kit.redis.send("ZADD", kit.broker.keys.unackedIndex, Date().timeIntervalSince1970 - 10, held.tag)
+            try await kit.broker.renewLeases([alive.tag])
+            #expect(try await kit.broker.restoreExpired() == 1, "only the lease that was not renewed")
+            let again = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "new/1").first)
+            #expect(again.tag == held.tag, "restored to the front of the queue")
+            let redelivered = try TaskEnvelope(parsing: again.raw)
+            #expect(redelivered.headers["redelivered"] == true)
+            #expect(try await kit.broker.ack([held]) == [false], "the first owner lost its lease")
+            #expect(try await kit.broker.ack([again]) == [true])
+        }
+    }
+
+    @Test func restoresOrphansAPythonWorkerLeftInKombusFormat() async throws {
+        try await withKit(visibilityTimeout: 5) { kit in
+            let message = try ping(kit, queue: "celery")
+            let keys = kit.broker.keys
+            // What kombu's QoS.append writes, 10 minutes ago: a worker that died holding it.
+            let entry = "[" + String(decoding: message.bytes, as: UTF8.self) + ", \"\", \"celery\"]"
+            try await kit.redis.send("HSET", keys.unacked, message.deliveryTag!, entry)
+            try await kit.redis.send("ZADD", keys.unackedIndex, Date().timeIntervalSince1970 - 600, message.deliveryTag!)
+            // A kombu restorer holding the mutex is left alone.
+            try await kit.redis.send("SET", keys.unackedMutex, "python", "PX", 60_000)
+            #expect(try await kit.broker.restoreExpired() == 0)
+            try await kit.redis.send("DEL", keys.unackedMutex)
+            #expect(try await kit.broker.restoreExpired() == 1)
+            #expect(try await kit.redis.send("LLEN", "\(kit.prefix)celery").int == 1)
+            #expect(try await kit.redis.send("HLEN", keys.unacked).int == 0)
+        }
+    }
+
+    @Test func malformedMessagesAreDeadLetteredNotLost() async throws {
+        try await withKit { kit in
+            try await kit.redis.send("LPUSH", "\(kit.prefix)q", "this is not json")
+            #expect(try await kit.broker.fetch(queues: ["q"], count: 5, leaseBase: "w/1").isEmpty)
+            let letters = try await kit.broker.deadLetters(queue: "q")
+            #expect(letters.count == 1)
+            #expect(letters.first?.letter?.raw == "this is not json")
+        }
+    }
+
+    @Test func delayedMessagesArePromotedWhenDue() async throws {
+        try await withKit { kit in
+            let message = try ping(kit)
+            try await kit.broker.publish(message)
+            let held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/1").first)
+            let due = Date().addingTimeInterval(30)
+            #expect(try await kit.broker.delay(held, envelope: message, until: due))
+            #expect(try await kit.broker.pendingCounts() == (0, 1) as (Int, Int))
+            #expect(try await kit.broker.promoteDue() == 0)
+            #expect(try await kit.broker.promoteDue(now: due.addingTimeInterval(1)) == 1)
+            #expect(try await kit.broker.pendingCounts().delayed == 0)
+            let promoted = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/2").first)
+            #expect(promoted.tag == message.deliveryTag)
+        }
+    }
+
+    @Test func resultsNeverOverwriteASuccess() async throws {
+        try await withKit { kit in
+            let results = ResultBackend(redis: kit.redis)
+            let id = TaskEnvelope.newID()
+            #expect(try await results.store(taskID: id, state: .success, result: 42))
+            #expect(try await results.store(taskID: id, state: .failure, result: ["exc_type": "X"]) == false)
+            let document = try #require(try await results.fetch(taskID: id))
+            #expect(document["status"] == "SUCCESS")
+            #expect(document["result"] == 42)
+            #expect(document["task_id"] == .string(id))
+            let ttl = try await kit.redis.send("TTL", ResultBackend.key(taskID: id)).int ?? 0
+            #expect(ttl > 86_000)
+        }
+    }
+}
