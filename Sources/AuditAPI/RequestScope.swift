@@ -13,7 +13,8 @@ struct RequestScope: Sendable {
     var baseURL: String
     /// The request's path and query, for links to other pages of the same list.
     var uri: String
-    let cookies = ResponseCookies()
+    /// Headers for the response that the generated types cannot carry as they must be sent.
+    let responseHeaders = ResponseHeaders()
 
     /// The caller, or 401 for anonymous requests.
     func authenticated() throws(IdentityError) -> Principal {
@@ -22,14 +23,19 @@ struct RequestScope: Sendable {
     }
 }
 
-/// `Set-Cookie` values a handler wants on its response. Several cookies need several headers,
-/// which the generated response types cannot carry, so the authentication middleware writes them.
-final class ResponseCookies: Sendable {
-    private let values = Mutex<[String]>([])
+/// Headers a handler wants on its response that the generated types cannot express: several
+/// `Set-Cookie` headers (they would be joined into one), and a `Location` path (it would be
+/// percent-encoded). The authentication middleware writes them onto the response.
+final class ResponseHeaders: Sendable {
+    private let values = Mutex<[(String, String)]>([])
 
-    func set(_ cookie: String) {
-        values.withLock { $0.append(cookie) }
+    func add(_ name: String, _ value: String) {
+        values.withLock { $0.append((name, value)) }
     }
 
-    var all: [String] { values.withLock { $0 } }
+    func setCookie(_ cookie: String) {
+        add("Set-Cookie", cookie)
+    }
+
+    var all: [(name: String, value: String)] { values.withLock { $0 } }
 }

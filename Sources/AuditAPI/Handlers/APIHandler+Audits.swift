@@ -13,7 +13,8 @@ extension APIHandler {
             return id
         }
         let audit = try await audits.start(principal, integration: integration, repository: body.repository, checks: body.checks)
-        return .accepted(.init(headers: .init(location: "/api/v1/audits/\(audit.id.apiString)/"), body: .json(.init(audit))))
+        scope.responseHeaders.add("Location", "/api/v1/audits/\(audit.id.apiString)/")
+        return .accepted(.init(body: .json(.init(audit))))
     }
 
     func listAudits(_ input: Operations.ListAudits.Input) async throws -> Operations.ListAudits.Output {

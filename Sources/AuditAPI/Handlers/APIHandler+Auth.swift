@@ -62,13 +62,13 @@ extension APIHandler {
             organizationID: try body.organization.map(Self.organizationID),
             ip: scope.clientIP
         )
-        SessionCookies.set(session, secure: secureCookies).forEach(scope.cookies.set)
+        SessionCookies.set(session, secure: secureCookies).forEach(scope.responseHeaders.setCookie)
         return .ok(.init(body: .json(.init(session.profile))))
     }
 
     func deleteSession(_ input: Operations.DeleteSession.Input) async throws -> Operations.DeleteSession.Output {
         try await identity.closeSession(try scope.authenticated(), ip: scope.clientIP)
-        SessionCookies.clear(secure: secureCookies).forEach(scope.cookies.set)
+        SessionCookies.clear(secure: secureCookies).forEach(scope.responseHeaders.setCookie)
         return .noContent(.init())
     }
 

@@ -41,8 +41,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var response = try await RequestScope.$current.withValue(scope) {
             try await next(request, context)
         }
-        for cookie in scope.cookies.all {
-            response.headers.append(HTTPField(name: .setCookie, value: cookie))
+        for header in scope.responseHeaders.all {
+            guard let name = HTTPField.Name(header.name) else { continue }
+            if name == .setCookie {
+                response.headers.append(HTTPField(name: name, value: header.value))
+            } else {
+                response.headers[name] = header.value
+            }
         }
         return response
     }

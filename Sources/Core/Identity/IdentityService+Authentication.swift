@@ -3,7 +3,8 @@ import PostgresNIO
 
 extension IdentityService {
     /// The principal of a bearer access token: signature, expiry and type, then on every request
-    /// the account (still active), the family (not revoked) and the role in the token's organization.
+    /// the account (still active), the family (not revoked), the role in the token's organization
+    /// and that organization's subscription.
     public func authenticate(accessToken: String) async throws -> Principal {
         let claims = try await tokens.verify(accessToken, as: .access)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
@@ -12,22 +13,27 @@ extension IdentityService {
         let organizationID = claims.organizationID.flatMap(UUID.init(uuidString:))
         let rows = try await postgres.query(
             """
-            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role
+            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role,
+                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
             FROM users u
             LEFT JOIN token_families f ON f.id = \(familyID)
             LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(organizationID)
+            LEFT JOIN organizations o ON o.id = m.organization_id
             WHERE u.id = \(userID)
             """,
             logger: logger
         )
-        for try await (email, active, familyLive, role) in rows.decode((String, Bool, Bool?, String?).self) {
+        for try await (email, active, familyLive, role, status, trialEnds, subscribed) in rows.decode(
+            (String, Bool, Bool?, String?, String?, Date?, Bool?).self
+        ) {
             guard active, familyLive == true else { throw IdentityError.invalidToken }
             return Self.principal(
                 userID: userID,
                 email: email,
                 organizationID: organizationID,
                 role: role,
-                credential: .bearer(familyID: familyID)
+                credential: .bearer(familyID: familyID),
+                subscription: Self.subscription(status, trialEnds, subscribed)
             )
         }
         throw IdentityError.invalidToken
@@ -38,16 +44,18 @@ extension IdentityService {
         let digest = SecretToken.digest(sessionToken)
         let rows = try await postgres.query(
             """
-            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash
+            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash,
+                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
+            LEFT JOIN organizations o ON o.id = m.organization_id
             WHERE s.token_hash = \(digest) AND s.revoked_at IS NULL AND s.expires_at > now()
             """,
             logger: logger
         )
-        for try await (userID, email, active, organizationID, role, csrf) in rows.decode(
-            (UUID, String, Bool, UUID?, String?, String).self
+        for try await (userID, email, active, organizationID, role, csrf, status, trialEnds, subscribed) in rows.decode(
+            (UUID, String, Bool, UUID?, String?, String, String?, Date?, Bool?).self
         ) {
             guard active else { throw IdentityError.invalidToken }
             let principal = Self.principal(
@@ -55,7 +63,8 @@ extension IdentityService {
                 email: email,
                 organizationID: organizationID,
                 role: role,
-                credential: .session(tokenHash: digest)
+                credential: .session(tokenHash: digest),
+                subscription: Self.subscription(status, trialEnds, subscribed)
             )
             return (principal, csrf)
         }
@@ -68,18 +77,37 @@ extension IdentityService {
         try await throttle.spend(key, limit: Self.userRequestLimit)
     }
 
+    private static func subscription(_ status: String?, _ trialEnds: Date?, _ subscribed: Bool?) -> Subscription? {
+        status.map {
+            Subscription(
+                status: $0,
+                plan: nil,
+                currentPeriodEnd: nil,
+                cancelAtPeriodEnd: false,
+                trialEndsAt: trialEnds,
+                hasStripeSubscription: subscribed ?? false
+            )
+        }
+    }
+
     /// A membership that no longer exists leaves the principal without an organization: the login
     /// stays valid, organization endpoints answer 404 until the user switches.
-    private static func principal(userID: UUID, email: String, organizationID: UUID?, role: String?, credential: Principal.Credential)
-        -> Principal
-    {
+    private static func principal(
+        userID: UUID,
+        email: String,
+        organizationID: UUID?,
+        role: String?,
+        credential: Principal.Credential,
+        subscription: Subscription?
+    ) -> Principal {
         let role = role.flatMap(Role.init(rawValue:))
         return Principal(
             userID: userID,
             email: email,
             organizationID: role == nil ? nil : organizationID,
             role: role,
-            credential: credential
+            credential: credential,
+            premiumAllowed: subscription?.allowsPremium() ?? false
         )
     }
 }

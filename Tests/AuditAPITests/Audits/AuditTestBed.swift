@@ -1,0 +1,113 @@
+import Core
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import TestSupport
+
+@testable import AuditAPI
+
+/// An API, a fake GitHub organization `acme`, a connected integration and (when asked) a real
+/// `AuditWorker` process, all on one test database and one private queue prefix.
+struct AuditTestBed: Sendable {
+    let api: APIClient
+    let config: AppConfig
+    let github: FakeGitHub
+    let queue: QueueTestKit
+    let admin: Account
+
+    static let token = "ghp_auditTestBed"
+
+    /// Runs `body` with everything started; the worker runs when `worker` is true.
+    static func run<Value: Sendable>(
+        repositories: Int = 3,
+        worker: Bool = true,
+        _ body: @Sendable (AuditTestBed) async throws -> Value
+    ) async throws -> Value {
+        let github = try await FakeGitHub()
+        defer { github.shutdown() }
+        github.configure { world in
+            world.grants[token] = .init(login: "octocat", scopes: ["repo", "read:org", "admin:org"])
+            world.set("/orgs/acme", json: ["login": "acme", "id": 42, "two_factor_requirement_enabled": false, "plan": ["name": "team"]])
+            var repos: [[String: Any]] = (1...max(1, repositories)).map {
+                [
+                    "id": $0, "name": "repo-\($0)", "full_name": "acme/repo-\($0)", "owner": ["login": "acme"],
+                    "private": true, "visibility": "private", "archived": false, "default_branch": "main",
+                    "pushed_at": "2026-11-01T10:00:00Z", "permissions": ["admin": true],
+                ]
+            }
+            repos.append([
+                "id": 999, "name": "old", "full_name": "acme/old", "owner": ["login": "acme"], "private": true,
+                "archived": true, "default_branch": "main", "permissions": ["admin": true],
+            ])
+            world.set("/orgs/acme/repos", json: repos)
+        }
+        let database = try await TestDatabase.migrated()
+        let queue = try QueueTestKit(database: database)
+        defer { Task { await queue.close() } }
+        let environment = [
+            "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL, "QUEUE_KEY_PREFIX": queue.prefix,
+            "TRUSTED_PROXIES": "127.0.0.1/8,::1",
+        ]
+        var workerProcess: ChildProcess?
+        if worker {
+            var workerEnvironment = queue.environment
+            workerEnvironment.merge(environment) { _, new in new }
+            let process = try ChildProcess(
+                TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
+                arguments: ["worker", "--queues", "scans", "--concurrency", "2"],
+                environment: workerEnvironment
+            )
+            workerProcess = process
+            try await queue.waitUntilConsuming(process)
+        }
+        defer { if let workerProcess { Task { await workerProcess.terminate() } } }
+        return try await withAPI(extra: environment, database: database) { client, config in
+            let api = APIClient(client)
+            let admin = try await api.register()
+            let connected = try await api.request(
+                .post,
+                "/api/v1/integrations/github/",
+                json: ["token": token, "organization": "acme"],
+                token: admin.access
+            )
+            guard connected.status == .created else { throw TestFailure("connect answered \(connected.status): \(connected.text)") }
+            return try await body(AuditTestBed(api: api, config: config, github: github, queue: queue, admin: admin))
+        }
+    }
+
+    func start(_ body: [String: any Sendable] = [:], token: String? = nil) async throws -> TestResponse {
+        try await api.request(.post, "/api/v1/audits/start/", json: body, token: token ?? admin.access)
+    }
+
+    func audit(_ id: String) async throws -> [String: Any] {
+        try await api.request(.get, "/api/v1/audits/\(id)/", token: admin.access).json()
+    }
+
+    /// Waits until the audit has finished and returns it.
+    func finished(_ id: String, timeout: Duration = .seconds(60)) async throws -> [String: Any] {
+        var latest: [String: Any] = [:]
+        try await eventually(timeout: timeout, "audit \(id) did not finish: \(latest)") {
+            latest = try await audit(id)
+            return ["PASS", "FAIL", "ERROR", "CANCELED"].contains(latest["status"] as? String ?? "")
+        }
+        return latest
+    }
+
+    func evidence(_ id: String, query: String = "") async throws -> [[String: Any]] {
+        var results: [[String: Any]] = []
+        var page = 1
+        while true {
+            let separator = query.isEmpty ? "" : "&"
+            let response = try await api.request(
+                .get,
+                "/api/v1/audits/\(id)/evidence/?page=\(page)\(separator)\(query)",
+                token: admin.access
+            )
+            let body = try response.json()
+            results += body["results"] as? [[String: Any]] ?? []
+            guard body["next"] is String else { return results }
+            page += 1
+        }
+    }
+}
