@@ -50,20 +50,66 @@ public enum IdentityFixtures {
 
 extension IdentityFixtures {
     /// A GitHub integration of `organizationID` for `token` (encrypted with `fernetKeys`, as the
-    /// service stores it) at `baseURL`, acting for user `octocat`; returns its id.
+    /// service stores it) at `baseURL`, acting for `account` (a user `octocat` by default); returns its id.
     public static func integration(
         in organizationID: UUID,
         token: String,
         baseURL: String,
         fernetKeys: [String],
-        database: DatabaseSettings
+        database: DatabaseSettings,
+        account: String = "octocat",
+        accountType: String = "User"
     ) async throws -> UUID {
         let ciphertext = try Fernet(keys: fernetKeys).encrypt(Array(token.utf8))
         return try await TestDatabase.withConnection(database) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO integrations (organization_id, account, account_type, base_url, token_type, token_ciphertext)
-                VALUES (\(organizationID), 'octocat', 'User', \(baseURL), 'classic_pat', \(ciphertext))
+                VALUES (\(organizationID), \(account), \(accountType), \(baseURL), 'classic_pat', \(ciphertext))
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+}
+
+extension IdentityFixtures {
+    /// An audit of `organizationID` in `status` (finished ones get a finish time); returns its id.
+    public static func audit(
+        in organizationID: UUID,
+        status: String,
+        database: DatabaseSettings,
+        integration: UUID? = nil,
+        repository: String? = nil
+    ) async throws -> UUID {
+        try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO audits (organization_id, integration_id, repository, trigger, status, finished_at, evidence_digest)
+                VALUES (\(organizationID), \(integration), \(repository), 'manual', \(status),
+                        CASE WHEN \(status) IN ('PASS', 'FAIL', 'ERROR', 'CANCELED') THEN now() END,
+                        CASE WHEN \(status) IN ('PASS', 'FAIL') THEN encode(sha256(''::bytea), 'hex') END)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+}
+
+extension IdentityFixtures {
+    /// A new organization (on a trial); returns its id.
+    public static func organization(database: DatabaseSettings) async throws -> UUID {
+        try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO organizations (name, slug, trial_ends_at)
+                VALUES ('Fixture', \("fixture-\(UUID().uuidString.prefix(8).lowercased())"), now() + interval '14 days')
                 RETURNING id
                 """,
                 logger: logger

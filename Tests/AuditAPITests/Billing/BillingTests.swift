@@ -312,4 +312,79 @@ struct BillingTests {
             #expect(state["plan"] as? String == "team")
         }
     }
+
+    @Test func aPremiumEndpointFollowsTheSubscription() async throws {
+        try await Self.withStripe { api, config, stripe in
+            let admin = try await api.register()
+            let organization = try #require(UUID(uuidString: admin.organizationID))
+            _ = try await IdentityFixtures.integration(
+                in: organization,
+                token: "ghp_unused",
+                baseURL: config.github.apiURL,
+                fernetKeys: config.secrets.fernetKeys,
+                database: config.database
+            )
+            let start: @Sendable () async throws -> (HTTPResponse.Status, String?) = {
+                let response = try await api.request(.post, "/api/v1/audits/start/", json: [:], token: admin.access)
+                return (response.status, try? response.json()["detail"] as? String)
+            }
+            #expect(try await start().0 == .accepted, "the trial allows premium features")
+
+            let customer = try await customer(api, admin, stripe)
+            let t = Int(Date.now.timeIntervalSince1970) - 60
+            let deleted = Self.event(
+                "customer.subscription.deleted",
+                created: t,
+                object: Self.subscriptionObject(customer: customer, status: "canceled")
+            )
+            #expect(try await deliver(api, deleted, signature: signed(deleted)).0 == .ok)
+            let refused = try await start()
+            #expect(refused.0.code == 402)
+            #expect(refused.1 == "An active subscription is required.")
+            // Reading stays open to everyone.
+            #expect(try await api.request(.get, "/api/v1/audits/", token: admin.access).status == .ok)
+
+            let renewed = Self.event(
+                "customer.subscription.updated",
+                created: t + 30,
+                object: Self.subscriptionObject(customer: customer, status: "active")
+            )
+            #expect(try await deliver(api, renewed, signature: signed(renewed)).0 == .ok)
+            #expect(try await start().0 == .accepted)
+
+            let failed = Self.event("invoice.payment_failed", created: t + 40, object: ["customer": customer, "subscription": "sub_123"])
+            #expect(try await deliver(api, failed, signature: signed(failed)).0 == .ok)
+            #expect(try await start().0 == .accepted, "past_due keeps premium features while Stripe retries")
+
+            let unpaid = Self.event(
+                "customer.subscription.updated",
+                created: t + 50,
+                object: Self.subscriptionObject(customer: customer, status: "unpaid")
+            )
+            #expect(try await deliver(api, unpaid, signature: signed(unpaid)).0 == .ok)
+            #expect(try await start().0.code == 402)
+        }
+    }
+
+    @Test func anEndedTrialClosesPremiumFeatures() async throws {
+        try await Self.withStripe { api, config, _ in
+            let admin = try await api.register()
+            let organization = try #require(UUID(uuidString: admin.organizationID))
+            _ = try await IdentityFixtures.integration(
+                in: organization,
+                token: "ghp_unused",
+                baseURL: config.github.apiURL,
+                fernetKeys: config.secrets.fernetKeys,
+                database: config.database
+            )
+            try await TestDatabase.withConnection(config.database) { connection in
+                try await connection.query(
+                    "UPDATE organizations SET trial_ends_at = now() - interval '1 hour' WHERE id = \(organization)",
+                    logger: Logger(label: "t")
+                )
+            }
+            let response = try await api.request(.post, "/api/v1/audits/start/", json: [:], token: admin.access)
+            #expect(response.status.code == 402)
+        }
+    }
 }

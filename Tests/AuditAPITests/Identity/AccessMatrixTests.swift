@@ -14,8 +14,8 @@ import Testing
 struct AccessMatrixTests {
     struct Rule: Sendable, CustomTestStringConvertible {
         let method: HTTPRequest.Method
-        /// May contain `{member}`, `{invitation}` and `{integration}`: a fresh target in the
-        /// organization under test.
+        /// May contain `{member}`, `{invitation}`, `{integration}`, `{audit}` (finished) and
+        /// `{pending_audit}`: a fresh target in the organization under test.
         let path: String
         let body: [String: any Sendable]?
         let allowed: Set<Role>
@@ -63,6 +63,15 @@ struct AccessMatrixTests {
         Rule(method: .post, path: "/api/v1/billing/checkout/", body: ["plan": "pro"], allowed: [.admin], success: .ok),
         Rule(method: .post, path: "/api/v1/billing/portal/", body: nil, allowed: [.admin], success: .ok),
         Rule(method: .get, path: "/api/v1/billing/subscription/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .post, path: "/api/v1/audits/start/", body: [:], allowed: [.admin, .member], success: .accepted),
+        Rule(method: .get, path: "/api/v1/audits/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/audits/{audit}/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/audits/{audit}/evidence/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/audits/{audit}/events/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/audits/{audit}/verify/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/audits/{audit}/diff/?against={audit}", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .post, path: "/api/v1/audits/{pending_audit}/cancel/", body: nil, allowed: [.admin, .member], success: .ok),
+        Rule(method: .get, path: "/api/v1/checks/", body: nil, allowed: everyone, success: .ok),
     ]
 
     /// The token the fake GitHub accepts for the matrix's integration rows.
@@ -81,6 +90,14 @@ struct AccessMatrixTests {
                 database: database
             )
             resolved = resolved.replacingOccurrences(of: "{integration}", with: integration.apiString)
+        }
+        if resolved.contains("{audit}") {
+            let audit = try await IdentityFixtures.audit(in: organization, status: "PASS", database: database)
+            resolved = resolved.replacingOccurrences(of: "{audit}", with: audit.apiString)
+        }
+        if resolved.contains("{pending_audit}") {
+            let audit = try await IdentityFixtures.audit(in: organization, status: "PENDING", database: database)
+            resolved = resolved.replacingOccurrences(of: "{pending_audit}", with: audit.apiString)
         }
         if resolved.contains("{member}") {
             let member = try await IdentityFixtures.member(in: organization, role: .viewer, database: database)
@@ -117,6 +134,14 @@ struct AccessMatrixTests {
             ]
             let organization = try UUID(pathParameter: admin.organizationID)
             let foreign = try UUID(pathParameter: try await api.register().organizationID)
+            // Starting an audit needs a GitHub integration in the organization.
+            _ = try await IdentityFixtures.integration(
+                in: organization,
+                token: Self.matrixToken,
+                baseURL: config.github.apiURL,
+                fernetKeys: config.secrets.fernetKeys,
+                database: config.database
+            )
 
             for role in Role.allCases {
                 let path = try await Self.resolve(rule.path, in: organization, config: config)
