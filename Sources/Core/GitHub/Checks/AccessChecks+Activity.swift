@@ -142,8 +142,8 @@ extension AccessChecks {
         func evaluate(_ input: CheckInput) -> CheckVerdict {
             let organization = input.target.organization
             let sources = [
-                ("fine-grained tokens", tokens(input.answer(Self.fineGrained(organization)), now: input.now)),
-                ("SSO-authorized credentials", credentials(input.answer(Self.credentialAuthorizations(organization)), now: input.now)),
+                ("fine-grained token", tokens(input.answer(Self.fineGrained(organization)), now: input.now)),
+                ("SSO-authorized credential", credentials(input.answer(Self.credentialAuthorizations(organization)), now: input.now)),
             ]
             var findings: [String] = []
             var seen: [String] = []
@@ -153,7 +153,7 @@ extension AccessChecks {
                 switch source {
                 case .seen(let count, let found):
                     findings += found
-                    seen.append("\(count) \(label)")
+                    seen.append(Sentence.count(count, label))
                 case .notApplicable(let reason): gaps.append(reason)
                 case .unseen(let error): unseen = unseen ?? (label, error)
                 }
@@ -163,10 +163,10 @@ extension AccessChecks {
                     "\(Sentence.count(findings.count, "credential")) with organization access: \(Sentence.list(findings, limit: 4))."
                 )
             }
-            if let (label, error) = unseen { return .couldNotSee(error, what: "the organization's \(label)") }
+            if let (label, error) = unseen { return .couldNotSee(error, what: "the organization's \(label)s") }
             if seen.isEmpty { return .notApplicable(gaps.joined(separator: " ")) }
             let note = gaps.isEmpty ? "" : " " + gaps.joined(separator: " ")
-            return .pass("All \(seen.joined(separator: " and ")) expire and were used within \(Self.unusedDays) days.\(note)")
+            return .pass("Every credential seen (\(seen.joined(separator: " and "))) expires and was used within \(Self.unusedDays) days.\(note)")
         }
 
         private func tokens(_ answer: CheckAnswer, now: Date) -> Source {

@@ -67,7 +67,7 @@ enum AccessChecks {
                     continue
                 }
                 let logins = (answer.items() ?? []).compactMap { $0["login"] as? String }
-                if !logins.isEmpty { findings.append("\(logins.count) \(list.label) (\(Sentence.list(logins)))") }
+                if !logins.isEmpty { findings.append("\(list.label) (\(logins.count)): \(Sentence.list(logins))") }
             }
             if !findings.isEmpty { return .fail("GitHub lists " + findings.joined(separator: "; ") + ".") }
             if let (label, error) = unseen { return .couldNotSee(error, what: "the organization's \(label)") }

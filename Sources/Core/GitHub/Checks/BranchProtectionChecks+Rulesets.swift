@@ -72,7 +72,7 @@ extension BranchProtectionChecks {
                 return .notApplicable("No ruleset targets \(branch); its protection is judged by the bp_* checks.")
             }
             return .pass(
-                "On \(branch), \(Sentence.count(applying.count, "ruleset")) (\(Sentence.list(applying))) are active with no standing bypass."
+                "On \(branch), every applying ruleset (\(Sentence.list(applying))) is active with no standing bypass."
             )
         }
 
