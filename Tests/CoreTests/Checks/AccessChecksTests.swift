@@ -18,7 +18,11 @@ struct AccessChecksTests {
     @Test func membersTwoFactorPasses() {
         let check = AccessChecks.MembersTwoFactor()
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Self.users(), Self.insecure: Self.users(), Self.outside: Self.users()]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Self.users(), Self.insecure: Self.users(), Self.outside: Self.users()]
+            ),
             .pass,
             "No member or outside collaborator of acme is without 2FA or on insecure 2FA"
         )
@@ -49,7 +53,11 @@ struct AccessChecksTests {
         )
         // What was seen is a FAIL even when another list could not be read.
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Self.users("jdoe"), Self.insecure: Fixture.onlyOwners, Self.outside: Fixture.sso]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Self.users("jdoe"), Self.insecure: Fixture.onlyOwners, Self.outside: Fixture.sso]
+            ),
             .fail,
             "jdoe"
         )
@@ -58,23 +66,39 @@ struct AccessChecksTests {
     @Test func membersTwoFactorCannotSee() {
         let check = AccessChecks.MembersTwoFactor()
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Fixture.onlyOwners, Self.insecure: Fixture.onlyOwners, Self.outside: Fixture.onlyOwners]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Fixture.onlyOwners, Self.insecure: Fixture.onlyOwners, Self.outside: Fixture.onlyOwners]
+            ),
             .error,
             "Only owners can use this filter"
         )
         // "Only owners" on the newer filter is still a permission problem, not an old server.
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Self.users(), Self.insecure: Fixture.onlyOwners, Self.outside: Self.users()]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Self.users(), Self.insecure: Fixture.onlyOwners, Self.outside: Self.users()]
+            ),
             .error,
             "insecure 2FA"
         )
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Self.users(), Self.insecure: Self.users(), Self.outside: Fixture.rateLimited]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Self.users(), Self.insecure: Self.users(), Self.outside: Fixture.rateLimited]
+            ),
             .error,
             "rate limit"
         )
         expectVerdict(
-            Fixture.run(check, Fixture.organization, [Self.disabled: Fixture.upgrade, Self.insecure: Fixture.upgrade, Self.outside: Fixture.upgrade]),
+            Fixture.run(
+                check,
+                Fixture.organization,
+                [Self.disabled: Fixture.upgrade, Self.insecure: Fixture.upgrade, Self.outside: Fixture.upgrade]
+            ),
             .notApplicable,
             "not available on this plan"
         )
@@ -91,9 +115,15 @@ struct AccessChecksTests {
 
     @Test func repositoryPrivilegedAccess() {
         let check = AccessChecks.RepositoryPrivilegedAccess()
-        let direct = Fixture.ok("[\(Self.collaborator("ada", admin: true)),\(Self.collaborator("bob", admin: true)),\(Self.collaborator("reader"))]")
+        let direct = Fixture.ok(
+            "[\(Self.collaborator("ada", admin: true)),\(Self.collaborator("bob", admin: true)),\(Self.collaborator("reader"))]"
+        )
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.outsideCollaborators: Fixture.ok("[\(Self.collaborator("reader"))]"), Self.directCollaborators: direct]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.outsideCollaborators: Fixture.ok("[\(Self.collaborator("reader"))]"), Self.directCollaborators: direct]
+            ),
             .pass,
             "1 outside collaborator and 2 direct admins"
         )
@@ -101,14 +131,22 @@ struct AccessChecksTests {
             Fixture.run(
                 check,
                 Fixture.target(),
-                [Self.outsideCollaborators: Fixture.ok("[\(Self.collaborator("vendor", push: true)),\(Self.collaborator("ext", admin: true))]"), Self.directCollaborators: direct]
+                [
+                    Self.outsideCollaborators: Fixture.ok(
+                        "[\(Self.collaborator("vendor", push: true)),\(Self.collaborator("ext", admin: true))]"
+                    ), Self.directCollaborators: direct,
+                ]
             ),
             .fail,
             "2 outside collaborators with admin or write access: vendor (write), ext (admin)"
         )
         let admins = (1...5).map { Self.collaborator("admin\($0)", admin: true) }.joined(separator: ",")
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.outsideCollaborators: Fixture.ok("[]"), Self.directCollaborators: Fixture.ok("[\(admins)]")]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.outsideCollaborators: Fixture.ok("[]"), Self.directCollaborators: Fixture.ok("[\(admins)]")]
+            ),
             .fail,
             "5 users hold admin directly",
             "more than 3"
@@ -147,7 +185,10 @@ struct AccessChecksTests {
             Fixture.run(
                 check,
                 Fixture.organization,
-                base.merging([Self.activity("ada"): Self.event(daysAgo: 10), Self.activity("bob"): Self.event(daysAgo: 150), Self.activity("carl"): Self.event(daysAgo: 0)]) { $1 }
+                base.merging([
+                    Self.activity("ada"): Self.event(daysAgo: 10), Self.activity("bob"): Self.event(daysAgo: 150),
+                    Self.activity("carl"): Self.event(daysAgo: 0),
+                ]) { $1 }
             ),
             .pass,
             "All 3 members (2 owners) were active within 180 days"
@@ -156,7 +197,10 @@ struct AccessChecksTests {
             Fixture.run(
                 check,
                 Fixture.organization,
-                base.merging([Self.activity("ada"): Self.event(daysAgo: 100), Self.activity("bob"): Self.event(daysAgo: 150), Self.activity("carl"): Fixture.ok("[]")]) { $1 }
+                base.merging([
+                    Self.activity("ada"): Self.event(daysAgo: 100), Self.activity("bob"): Self.event(daysAgo: 150),
+                    Self.activity("carl"): Fixture.ok("[]"),
+                ]) { $1 }
             ),
             .fail,
             "2 of 3 members inactive",
@@ -167,7 +211,10 @@ struct AccessChecksTests {
             Fixture.run(
                 check,
                 Fixture.organization,
-                base.merging([Self.activity("ada"): Self.event(daysAgo: 1), Self.activity("bob"): Fixture.sso, Self.activity("carl"): Self.event(daysAgo: 1)]) { $1 }
+                base.merging([
+                    Self.activity("ada"): Self.event(daysAgo: 1), Self.activity("bob"): Fixture.sso,
+                    Self.activity("carl"): Self.event(daysAgo: 1),
+                ]) { $1 }
             ),
             .error,
             "activity of bob",
@@ -175,7 +222,11 @@ struct AccessChecksTests {
         )
         // A scan that skipped the follow-up round cannot judge anyone: ERROR, never FAIL.
         expectVerdict(Fixture.run(check, Fixture.organization, base), .error, "not fetched")
-        expectVerdict(Fixture.run(check, Fixture.organization, [Self.probe: Fixture.ok("[]"), Self.members: Fixture.onlyOwners]), .error, "members")
+        expectVerdict(
+            Fixture.run(check, Fixture.organization, [Self.probe: Fixture.ok("[]"), Self.members: Fixture.onlyOwners]),
+            .error,
+            "members"
+        )
     }
 
     @Test func memberInactiveNeedsEnterpriseAuditLog() {
@@ -198,7 +249,8 @@ struct AccessChecksTests {
     static func token(name: String, expires: String?, used: String?, expired: Bool = false) -> String {
         let expiresField = expires.map { #""\#($0)""# } ?? "null"
         let usedField = used.map { #""\#($0)""# } ?? "null"
-        return #"{"id":1,"owner":{"login":"ada"},"token_name":"\#(name)","token_expired":\#(expired),"token_expires_at":\#(expiresField),"token_last_used_at":\#(usedField),"access_granted_at":"\#(Fixture.daysAgo(200))"}"#
+        return
+            #"{"id":1,"owner":{"login":"ada"},"token_name":"\#(name)","token_expired":\#(expired),"token_expires_at":\#(expiresField),"token_last_used_at":\#(usedField),"access_granted_at":"\#(Fixture.daysAgo(200))"}"#
     }
 
     @Test func tokenHygiene() {
@@ -215,7 +267,9 @@ struct AccessChecksTests {
                 check,
                 Fixture.organization,
                 [
-                    Self.tokens: Fixture.ok("[\(Self.token(name: "forever", expires: nil, used: Fixture.daysAgo(1))),\(Self.token(name: "old", expires: "2026-06-01T00:00:00Z", used: nil))]"),
+                    Self.tokens: Fixture.ok(
+                        "[\(Self.token(name: "forever", expires: nil, used: Fixture.daysAgo(1))),\(Self.token(name: "old", expires: "2026-06-01T00:00:00Z", used: nil))]"
+                    ),
                     Self.credentials: Fixture.ok(
                         #"[{"login":"bob","credential_type":"personal access token","token_last_eight":"abcd1234","credential_authorized_at":"2024-01-01T00:00:00Z","credential_accessed_at":"2025-01-01T00:00:00Z","authorized_credential_expires_at":"2027-01-01T00:00:00Z"}]"#
                     ),
@@ -250,18 +304,30 @@ struct AccessChecksTests {
             Fixture.run(
                 check,
                 Fixture.target(),
-                [Self.keys: Fixture.ok(#"[{"id":7,"title":"ci","read_only":true,"last_used":"\#(Fixture.daysAgo(200))"},{"id":8,"title":"mirror","read_only":true}]"#)]
+                [
+                    Self.keys: Fixture.ok(
+                        #"[{"id":7,"title":"ci","read_only":true,"last_used":"\#(Fixture.daysAgo(200))"},{"id":8,"title":"mirror","read_only":true}]"#
+                    )
+                ]
             ),
             .pass,
             "All 2 deploy keys",
             "unused for over 90 days: \"ci\" (id 7)"
         )
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.keys: Fixture.ok(#"[{"id":7,"title":"ci","read_only":true},{"id":9,"title":"release-bot","read_only":false}]"#)]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.keys: Fixture.ok(#"[{"id":7,"title":"ci","read_only":true},{"id":9,"title":"release-bot","read_only":false}]"#)]
+            ),
             .fail,
             "1 deploy key with write access: \"release-bot\" (id 9)"
         )
-        expectVerdict(Fixture.run(check, Fixture.target(Fixture.repository(admin: false)), [Self.keys: Fixture.notFound]), .error, "deploy keys")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(Fixture.repository(admin: false)), [Self.keys: Fixture.notFound]),
+            .error,
+            "deploy keys"
+        )
         expectVerdict(Fixture.run(check, Fixture.target(Fixture.repository(archived: true)), [:]), .notApplicable, "archived")
     }
 }

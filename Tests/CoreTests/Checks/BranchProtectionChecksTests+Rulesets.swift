@@ -14,7 +14,11 @@ extension BranchProtectionChecksTests {
         let check = BranchProtectionChecks.RulesetsEnforced()
         let pullRequestBypass = #"[{"actor_id":3,"actor_type":"Team","bypass_mode":"pull_request"}]"#
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: pullRequestBypass)]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: pullRequestBypass)]
+            ),
             .pass,
             "every applying ruleset (\"protect main\" (7)) is active with no standing bypass"
         )
@@ -30,7 +34,11 @@ extension BranchProtectionChecksTests {
     @Test func rulesetsEnforcedFails() {
         let check = BranchProtectionChecks.RulesetsEnforced()
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, enforcement: "evaluate")]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, enforcement: "evaluate")]
+            ),
             .fail,
             "\"protect main\" (7) is evaluate, not active"
         )
@@ -40,7 +48,10 @@ extension BranchProtectionChecksTests {
                 Fixture.target(),
                 [
                     Self.rulesetsPath: Self.rulesetList,
-                    "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: #"[{"actor_id":1,"actor_type":"OrganizationAdmin","bypass_mode":"always"}]"#),
+                    "/repos/acme/api/rulesets/7": Self.ruleset(
+                        id: 7,
+                        bypass: #"[{"actor_id":1,"actor_type":"OrganizationAdmin","bypass_mode":"always"}]"#
+                    ),
                 ]
             ),
             .fail,
@@ -50,24 +61,39 @@ extension BranchProtectionChecksTests {
 
     @Test func rulesetsEnforcedNotApplicable() {
         let check = BranchProtectionChecks.RulesetsEnforced()
-        expectVerdict(Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.ok("[]")]), .notApplicable, "No ruleset targets acme/api@main")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.ok("[]")]),
+            .notApplicable,
+            "No ruleset targets acme/api@main"
+        )
         expectVerdict(
             Fixture.run(
                 check,
                 Fixture.target(),
-                [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, enforcement: "disabled", include: #"["refs/heads/release/*"]"#)]
+                [
+                    Self.rulesetsPath: Self.rulesetList,
+                    "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, enforcement: "disabled", include: #"["refs/heads/release/*"]"#),
+                ]
             ),
             .notApplicable,
             "No ruleset targets"
         )
-        expectVerdict(Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.upgrade]), .notApplicable, "not available on this plan")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.upgrade]),
+            .notApplicable,
+            "not available on this plan"
+        )
         expectVerdict(Fixture.run(check, Fixture.target(Fixture.repository(archived: true)), [:]), .notApplicable, "archived")
     }
 
     @Test func rulesetsEnforcedCannotSee() {
         let check = BranchProtectionChecks.RulesetsEnforced()
         expectVerdict(
-            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: nil)]),
+            Fixture.run(
+                check,
+                Fixture.target(),
+                [Self.rulesetsPath: Self.rulesetList, "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: nil)]
+            ),
             .error,
             "bypass actors of \"protect main\" (7)"
         )
@@ -76,12 +102,19 @@ extension BranchProtectionChecksTests {
             .error,
             "Could not read ruleset 7: Not Found"
         )
-        expectVerdict(Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.noIntegrationAccess]), .error, "rulesets of acme/api")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(), [Self.rulesetsPath: Fixture.noIntegrationAccess]),
+            .error,
+            "rulesets of acme/api"
+        )
     }
 
     @Test func rulesetConditionsSelectTheDefaultBranch() {
         func applies(_ include: [String], _ exclude: [String] = [], branch: String = "main") -> Bool {
-            BranchProtectionChecks.RulesetsEnforced.applies(["conditions": ["ref_name": ["include": include, "exclude": exclude]]], to: branch)
+            BranchProtectionChecks.RulesetsEnforced.applies(
+                ["conditions": ["ref_name": ["include": include, "exclude": exclude]]],
+                to: branch
+            )
         }
         #expect(applies(["~DEFAULT_BRANCH"]))
         #expect(applies(["~ALL"]))

@@ -27,7 +27,8 @@ struct BranchProtectionChecksTests {
 
     static func rule(_ type: String, _ parameters: String? = nil, id: Int = 42, source: String = "acme") -> String {
         let parameterField = parameters.map { #","parameters":\#($0)"# } ?? ""
-        return #"{"type":"\#(type)"\#(parameterField),"ruleset_source_type":"Organization","ruleset_source":"\#(source)","ruleset_id":\#(id)}"#
+        return
+            #"{"type":"\#(type)"\#(parameterField),"ruleset_source_type":"Organization","ruleset_source":"\#(source)","ruleset_id":\#(id)}"#
     }
 
     static func rules(_ rules: String...) -> CheckAnswer { Fixture.ok("[" + rules.joined(separator: ",") + "]") }
@@ -79,7 +80,10 @@ struct BranchProtectionChecksTests {
         Case(
             check: BranchProtectionChecks.DismissStaleReviews(),
             classicPass: protection(),
-            classicFail: protection(["required_pull_request_reviews": #"{"dismiss_stale_reviews":false,"require_last_push_approval":false,"required_approving_review_count":1}"#]),
+            classicFail: protection([
+                "required_pull_request_reviews":
+                    #"{"dismiss_stale_reviews":false,"require_last_push_approval":false,"required_approving_review_count":1}"#
+            ]),
             rulesPass: rules(pullRequest(dismiss: true)),
             rulesFail: rules(pullRequest(dismiss: false)),
             classicWords: "classic protection dismisses stale approvals, require_last_push_approval is true",
@@ -89,9 +93,21 @@ struct BranchProtectionChecksTests {
         Case(
             check: BranchProtectionChecks.RequiredStatusChecks(),
             classicPass: protection(),
-            classicFail: protection(["required_status_checks": #"{"strict":false,"contexts":["ci/test"],"checks":[{"context":"ci/test","app_id":1}]}"#]),
-            rulesPass: rules(rule("required_status_checks", #"{"required_status_checks":[{"context":"build","integration_id":1}],"strict_required_status_checks_policy":true}"#)),
-            rulesFail: rules(rule("required_status_checks", #"{"required_status_checks":[{"context":"build"}],"strict_required_status_checks_policy":false}"#)),
+            classicFail: protection([
+                "required_status_checks": #"{"strict":false,"contexts":["ci/test"],"checks":[{"context":"ci/test","app_id":1}]}"#
+            ]),
+            rulesPass: rules(
+                rule(
+                    "required_status_checks",
+                    #"{"required_status_checks":[{"context":"build","integration_id":1}],"strict_required_status_checks_policy":true}"#
+                )
+            ),
+            rulesFail: rules(
+                rule(
+                    "required_status_checks",
+                    #"{"required_status_checks":[{"context":"build"}],"strict_required_status_checks_policy":false}"#
+                )
+            ),
             classicWords: "classic protection requires ci/test on up-to-date branches",
             rulesWords: "ruleset 42 (acme) requires build on up-to-date branches",
             failWords: "requires ci/test but not up-to-date branches (strict false)"
@@ -156,7 +172,12 @@ struct BranchProtectionChecksTests {
 
     @Test(arguments: cases) func failsWhenNeitherSourceSatisfies(_ rule: Case) {
         expectVerdict(run(rule.check, classic: rule.classicFail, rules: rule.rulesFail), .fail, rule.failWords)
-        expectVerdict(run(rule.check, classic: Fixture.branchNotProtected, rules: Self.rules()), .fail, "the branch has no classic protection", "no ruleset")
+        expectVerdict(
+            run(rule.check, classic: Fixture.branchNotProtected, rules: Self.rules()),
+            .fail,
+            "the branch has no classic protection",
+            "no ruleset"
+        )
     }
 
     @Test(arguments: cases) func errorsWhenASourceCannotBeSeen(_ rule: Case) {
@@ -186,13 +207,19 @@ struct BranchProtectionChecksTests {
         }
         // A branch name with a slash stays one path segment.
         let release = Fixture.target(Fixture.repository(defaultBranch: "release/1.x"))
-        #expect(BranchProtectionChecks.NoDeletion().requests(for: release).first?.path == "/repos/acme/api/branches/release%2F1.x/protection")
+        #expect(
+            BranchProtectionChecks.NoDeletion().requests(for: release).first?.path == "/repos/acme/api/branches/release%2F1.x/protection"
+        )
     }
 
     @Test func unknownAdminOnlyFieldIsError() {
         let reviews = #"{"required_approving_review_count":1}"#
         expectVerdict(
-            run(BranchProtectionChecks.DismissStaleReviews(), classic: Self.protection(["required_pull_request_reviews": reviews]), rules: Self.rules()),
+            run(
+                BranchProtectionChecks.DismissStaleReviews(),
+                classic: Self.protection(["required_pull_request_reviews": reviews]),
+                rules: Self.rules()
+            ),
             .error,
             "did not show dismiss_stale_reviews"
         )
@@ -215,13 +242,20 @@ struct BranchProtectionChecksTests {
             Fixture.run(
                 check,
                 target,
-                [Self.protectionPath: Fixture.branchNotProtected, Self.rulesPath: Self.rules(Self.pullRequest(codeOwner: true)), Self.codeownersPath: valid]
+                [
+                    Self.protectionPath: Fixture.branchNotProtected, Self.rulesPath: Self.rules(Self.pullRequest(codeOwner: true)),
+                    Self.codeownersPath: valid,
+                ]
             ),
             .pass,
             "ruleset 7 (acme/api) requires code-owner review"
         )
         expectVerdict(
-            Fixture.run(check, target, [Self.protectionPath: Self.protection(), Self.rulesPath: Self.rules(), Self.codeownersPath: Fixture.notFound]),
+            Fixture.run(
+                check,
+                target,
+                [Self.protectionPath: Self.protection(), Self.rulesPath: Self.rules(), Self.codeownersPath: Fixture.notFound]
+            ),
             .fail,
             "but the repository has no CODEOWNERS file"
         )
@@ -232,7 +266,9 @@ struct BranchProtectionChecksTests {
                 [
                     Self.protectionPath: Self.protection(),
                     Self.rulesPath: Self.rules(),
-                    Self.codeownersPath: Fixture.ok(#"{"errors":[{"line":3,"column":1,"kind":"Unknown owner","path":".github/CODEOWNERS"}]}"#),
+                    Self.codeownersPath: Fixture.ok(
+                        #"{"errors":[{"line":3,"column":1,"kind":"Unknown owner","path":".github/CODEOWNERS"}]}"#
+                    ),
                 ]
             ),
             .fail,
@@ -252,12 +288,20 @@ struct BranchProtectionChecksTests {
             "classic protection does not require code-owner review; no ruleset requires code-owner review"
         )
         expectVerdict(
-            Fixture.run(check, target, [Self.protectionPath: Self.protection(), Self.rulesPath: Self.rules(), Self.codeownersPath: Fixture.noTokenAccess]),
+            Fixture.run(
+                check,
+                target,
+                [Self.protectionPath: Self.protection(), Self.rulesPath: Self.rules(), Self.codeownersPath: Fixture.noTokenAccess]
+            ),
             .error,
             "CODEOWNERS"
         )
         expectVerdict(
-            Fixture.run(check, target, [Self.protectionPath: Fixture.upgrade, Self.rulesPath: Fixture.upgrade, Self.codeownersPath: valid]),
+            Fixture.run(
+                check,
+                target,
+                [Self.protectionPath: Fixture.upgrade, Self.rulesPath: Fixture.upgrade, Self.codeownersPath: valid]
+            ),
             .notApplicable,
             "plan"
         )
@@ -265,7 +309,9 @@ struct BranchProtectionChecksTests {
 
     // MARK: bp_enforce_admins
 
-    static func ruleset(id: Int, bypass: String? = "[]", enforcement: String = "active", include: String = #"["~DEFAULT_BRANCH"]"#) -> CheckAnswer {
+    static func ruleset(id: Int, bypass: String? = "[]", enforcement: String = "active", include: String = #"["~DEFAULT_BRANCH"]"#)
+        -> CheckAnswer
+    {
         let bypassField = bypass.map { #","bypass_actors":\#($0)"# } ?? ""
         return Fixture.ok(
             #"{"id":\#(id),"name":"protect main","target":"branch","source_type":"Repository","source":"acme/api","enforcement":"\#(enforcement)"\#(bypassField),"conditions":{"ref_name":{"include":\#(include),"exclude":[]}},"rules":[{"type":"deletion"}]}"#
@@ -299,7 +345,10 @@ struct BranchProtectionChecksTests {
                 target,
                 [
                     Self.protectionPath: Self.protection(["enforce_admins": #"{"enabled":false}"#]), Self.rulesPath: twoRulesets,
-                    "/repos/acme/api/rulesets/7": Self.ruleset(id: 7, bypass: #"[{"actor_id":5,"actor_type":"RepositoryRole","bypass_mode":"always"}]"#),
+                    "/repos/acme/api/rulesets/7": Self.ruleset(
+                        id: 7,
+                        bypass: #"[{"actor_id":5,"actor_type":"RepositoryRole","bypass_mode":"always"}]"#
+                    ),
                     "/repos/acme/api/rulesets/42": Self.ruleset(id: 42),
                 ]
             ),
@@ -322,7 +371,11 @@ struct BranchProtectionChecksTests {
         )
         // Without the follow-up round the bypass list is unknown: ERROR, not FAIL.
         expectVerdict(
-            Fixture.run(check, target, [Self.protectionPath: Self.protection(["enforce_admins": #"{"enabled":false}"#]), Self.rulesPath: twoRulesets]),
+            Fixture.run(
+                check,
+                target,
+                [Self.protectionPath: Self.protection(["enforce_admins": #"{"enabled":false}"#]), Self.rulesPath: twoRulesets]
+            ),
             .error,
             "not fetched"
         )

@@ -26,7 +26,11 @@ struct RepositoryChecksTests {
             "acme/api is public and not on the approved-public list"
         )
         expectVerdict(
-            Fixture.run(RepositoryChecks.VisibilityExpected(approvedPublic: ["acme/api"]), publicRepository, [Self.repoPath: Self.repositoryJSON(visibility: "public")]),
+            Fixture.run(
+                RepositoryChecks.VisibilityExpected(approvedPublic: ["acme/api"]),
+                publicRepository,
+                [Self.repoPath: Self.repositoryJSON(visibility: "public")]
+            ),
             .pass,
             "approved-public list"
         )
@@ -43,7 +47,11 @@ struct RepositoryChecksTests {
 
     @Test func inactiveOrArchived() {
         let check = RepositoryChecks.InactiveOrArchived()
-        expectVerdict(Fixture.run(check, Fixture.target(), [Self.repoPath: Self.repositoryJSON(pushed: Fixture.daysAgo(10))]), .pass, "(10 days ago)")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(), [Self.repoPath: Self.repositoryJSON(pushed: Fixture.daysAgo(10))]),
+            .pass,
+            "(10 days ago)"
+        )
         expectVerdict(
             Fixture.run(check, Fixture.target(), [Self.repoPath: Self.repositoryJSON(pushed: "2025-08-01T12:00:00Z")]),
             .fail,
@@ -58,6 +66,10 @@ struct RepositoryChecksTests {
             "is archived"
         )
         expectVerdict(Fixture.run(check, Fixture.target(), [Self.repoPath: Fixture.rateLimited]), .error, "rate limit")
-        expectVerdict(Fixture.run(check, Fixture.target(), [Self.repoPath: Fixture.ok(#"{"name":"api","archived":false}"#)]), .error, "last pushed")
+        expectVerdict(
+            Fixture.run(check, Fixture.target(), [Self.repoPath: Fixture.ok(#"{"name":"api","archived":false}"#)]),
+            .error,
+            "last pushed"
+        )
     }
 }

@@ -166,7 +166,9 @@ extension AccessChecks {
             if let (label, error) = unseen { return .couldNotSee(error, what: "the organization's \(label)s") }
             if seen.isEmpty { return .notApplicable(gaps.joined(separator: " ")) }
             let note = gaps.isEmpty ? "" : " " + gaps.joined(separator: " ")
-            return .pass("Every credential seen (\(seen.joined(separator: " and "))) expires and was used within \(Self.unusedDays) days.\(note)")
+            return .pass(
+                "Every credential seen (\(seen.joined(separator: " and "))) expires and was used within \(Self.unusedDays) days.\(note)"
+            )
         }
 
         private func tokens(_ answer: CheckAnswer, now: Date) -> Source {

@@ -53,8 +53,8 @@ enum ActionsChecks {
                 unseen = unseen ?? .error("GitHub did not show \(field) for the \(level).")
                 continue
             }
-            seen[level] = "\(value)"
-            if !isSafe(value) { findings.append("the \(level) sets \(field) to \(value)") }
+            seen[level] = Sentence.value(value)
+            if !isSafe(value) { findings.append("the \(level) sets \(field) to \(Sentence.value(value))") }
         }
         let subject = "\(field) on \(repository.fullName)"
         if !findings.isEmpty { return .fail("For \(subject), " + findings.joined(separator: " and ") + ".") }
@@ -210,7 +210,7 @@ enum ActionsChecks {
             }
             if !open.isEmpty {
                 return .fail(
-                    "\(Sentence.count(open.count, "runner group")) of \(organization) accept public repositories: \(Sentence.list(open))."
+                    "\(open.count) of \(Sentence.count(groups.count, "runner group")) of \(organization) accept public repositories: \(Sentence.list(open))."
                 )
             }
             return .pass("None of the \(Sentence.count(groups.count, "runner group")) of \(organization) accepts public repositories.")

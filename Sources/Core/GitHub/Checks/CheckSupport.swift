@@ -132,6 +132,13 @@ enum Sentence {
         "\(count) \(count == 1 ? singular : plural ?? singular + "s")"
     }
 
+    /// A JSON scalar as GitHub wrote it (`true`, `write`, `2`): Foundation hands JSON booleans over
+    /// as NSNumber, whose plain description would read 1 or 0.
+    static func value(_ value: Any) -> String {
+        if let number = value as? NSNumber, String(cString: number.objCType) == "c" { return number.boolValue ? "true" : "false" }
+        return "\(value)"
+    }
+
     /// `2026-02-02`.
     static func day(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

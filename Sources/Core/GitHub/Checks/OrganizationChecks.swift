@@ -47,7 +47,7 @@ enum OrganizationChecks {
         func evaluate(_ input: CheckInput) -> CheckVerdict {
             OrganizationChecks.decide(input, field: "two_factor_requirement_enabled") { value, _ in
                 guard let enabled = value as? Bool else {
-                    return .error("two_factor_requirement_enabled has an unexpected value: \(value).")
+                    return .error("two_factor_requirement_enabled has an unexpected value: \(Sentence.value(value)).")
                 }
                 return enabled
                     ? .pass("The organization requires two-factor authentication for all members.")
@@ -80,7 +80,7 @@ enum OrganizationChecks {
 
         func evaluate(_ input: CheckInput) -> CheckVerdict {
             OrganizationChecks.decide(input, field: "default_repository_permission") { value, _ in
-                let permission = "\(value)"
+                let permission = Sentence.value(value)
                 return Self.leastPrivilege.contains(permission)
                     ? .pass("The base repository permission is \"\(permission)\".")
                     : .fail(
@@ -120,7 +120,7 @@ enum OrganizationChecks {
                 }
                 let context = seen.isEmpty ? "" : " (" + seen.joined(separator: ", ") + ")"
                 guard let allowed = value as? Bool else {
-                    return .error("members_can_create_public_repositories has an unexpected value: \(value).")
+                    return .error("members_can_create_public_repositories has an unexpected value: \(Sentence.value(value)).")
                 }
                 return allowed
                     ? .fail("members_can_create_public_repositories is true: any member can create a public repository\(context).")
