@@ -204,12 +204,32 @@ struct BranchProtectionChecksTests {
             let requests = Set(check.requests(for: target))
             #expect(requests.contains(CheckRequest(Self.protectionPath)), "\(check.definition.id)")
             #expect(requests.contains(CheckRequest(Self.rulesPath, allPages: true)), "\(check.definition.id)")
+            #expect(requests.contains(CheckRequest("/orgs/acme")), "\(check.definition.id)")
         }
         // A branch name with a slash stays one path segment.
         let release = Fixture.target(Fixture.repository(defaultBranch: "release/1.x"))
         #expect(
             BranchProtectionChecks.NoDeletion().requests(for: release).first?.path == "/repos/acme/api/branches/release%2F1.x/protection"
         )
+    }
+
+    /// GitHub Apps are told "Resource not accessible by integration" where others read "Upgrade to
+    /// GitHub Pro…": on a Free organization's private repository that is a plan gap, elsewhere ERROR.
+    @Test func appRefusalOnFreePrivateRepositoryIsAPlanGap() {
+        let check = BranchProtectionChecks.RequiredReviews()
+        func run(plan: String, repository: RepositoryFacts = Fixture.repository()) -> CheckVerdict {
+            Fixture.run(
+                check,
+                Fixture.target(repository),
+                [
+                    Self.protectionPath: Fixture.noIntegrationAccess, Self.rulesPath: Fixture.noIntegrationAccess,
+                    "/orgs/acme": Fixture.ok(#"{"login":"acme","plan":{"name":"\#(plan)"}}"#),
+                ]
+            )
+        }
+        expectVerdict(run(plan: "free"), .notApplicable, "Resource not accessible by integration (the organization is on the free plan)")
+        expectVerdict(run(plan: "team"), .error, "administration=read")
+        expectVerdict(run(plan: "free", repository: Fixture.repository(visibility: "public")), .error, "administration=read")
     }
 
     @Test func unknownAdminOnlyFieldIsError() {
@@ -327,6 +347,16 @@ struct BranchProtectionChecksTests {
             .pass,
             "classic protection applies to administrators"
         )
+        // Rulesets are only read in full when classic protection does not already decide.
+        let enforced = CheckInput(
+            target: target,
+            answers: [
+                BranchProtectionChecks.protection(target.repository!): Self.protection(),
+                BranchProtectionChecks.rules(target.repository!): twoRulesets,
+            ],
+            now: Fixture.now
+        )
+        #expect(check.followUpRequests(enforced).isEmpty)
         expectVerdict(
             Fixture.run(
                 check,

@@ -86,6 +86,22 @@ struct OrganizationChecksTests {
         expectVerdict(Fixture.run(check, Fixture.organization, [Self.orgPath: Fixture.noIntegrationAccess]), .error, "administration=read")
     }
 
+    /// GitHub is not known to refuse `GET /orgs/{org}` for plan reasons, but should it, the
+    /// settings checks report a plan gap, never a failure.
+    @Test func planRestrictedSettingsAreNotApplicable() {
+        let checks: [any ComplianceCheck] = [
+            OrganizationChecks.TwoFactorRequired(), OrganizationChecks.DefaultRepositoryPermission(),
+            OrganizationChecks.PublicRepositoryCreationRestricted(),
+        ]
+        for check in checks {
+            expectVerdict(
+                Fixture.run(check, Fixture.organization, [Self.orgPath: Fixture.upgrade]),
+                .notApplicable,
+                "not available on this plan"
+            )
+        }
+    }
+
     // MARK: org_owner_count
 
     static let ownersPath = "/orgs/acme/members?role=admin"

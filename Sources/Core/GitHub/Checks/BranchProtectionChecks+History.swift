@@ -16,8 +16,11 @@ extension BranchProtectionChecks {
             controls: BranchProtectionChecks.controls(iso27001: ["A.8.32", "A.8.2"], soc2: ["CC8.1", "CC6.3"])
         )
 
-        /// Each ruleset applying to the branch, in full, for its `bypass_actors`.
+        /// Each ruleset applying to the branch, in full, for its `bypass_actors`; not needed when
+        /// classic protection already binds administrators.
         func followUpRequests(_ input: CheckInput, repository: RepositoryFacts) -> [CheckRequest] {
+            let classic = input.answer(BranchProtectionChecks.protection(repository)).object
+            if classic?.bool(at: "enforce_admins", "enabled") == true { return [] }
             let rules = BranchRules(items: input.answer(BranchProtectionChecks.rules(repository)).items() ?? [])
             return rules.rulesetIDs.map { BranchProtectionChecks.ruleset(repository, id: $0) }
         }

@@ -129,10 +129,7 @@ extension BranchProtectionChecks {
         )
 
         func requests(for repository: RepositoryFacts, organization: String) -> [CheckRequest] {
-            [
-                BranchProtectionChecks.protection(repository), BranchProtectionChecks.rules(repository),
-                SecurityChecks.codeowners(repository),
-            ]
+            BranchProtectionChecks.requests(repository, organization: organization) + [SecurityChecks.codeowners(repository)]
         }
 
         func classic(_ protection: [String: Any]) -> RuleFinding {

@@ -33,6 +33,21 @@ enum BranchProtectionChecks {
         CheckRequest(CheckPaths.repository(repository) + "/rulesets/\(id)")
     }
 
+    /// What every branch rule reads: classic protection, the active rules, and the organization
+    /// (its plan tells a Free plan's refusal from a missing permission).
+    static func requests(_ repository: RepositoryFacts, organization: String) -> [CheckRequest] {
+        [protection(repository), rules(repository), .organization(organization)]
+    }
+
+    /// Whether a refusal means the plan lacks the feature. GitHub says so in words ("Upgrade to
+    /// GitHub Pro…"), except to GitHub Apps, which get "Resource not accessible by integration" for
+    /// a private repository of a Free organization.
+    static func isPlanGap(_ error: GitHubError, repository: RepositoryFacts, plan: String?) -> Bool {
+        if error.kind == .planRestricted { return true }
+        return error.kind == .forbidden && repository.isPrivate && plan == "free"
+            && error.message.lowercased().contains("by integration")
+    }
+
     static func controls(iso27001: [String] = ["A.8.32"], soc2: [String] = ["CC8.1"]) -> ControlMapping {
         ControlMapping(soc2: soc2, iso27001: iso27001)
     }
@@ -76,7 +91,7 @@ protocol BranchRuleCheck: RepositoryCheck {
 
 extension BranchRuleCheck {
     func requests(for repository: RepositoryFacts, organization: String) -> [CheckRequest] {
-        [BranchProtectionChecks.protection(repository), BranchProtectionChecks.rules(repository)]
+        BranchProtectionChecks.requests(repository, organization: organization)
     }
 
     func evaluate(_ input: CheckInput, repository: RepositoryFacts) -> CheckVerdict {
@@ -104,11 +119,13 @@ extension BranchRuleCheck {
         if case .satisfied(let how) = classicFinding { return .pass("On \(branch), \(how).") }
         if case .satisfied(let how) = rulesFinding { return .pass("On \(branch), \(how).") }
 
-        let classicPlan = classicAnswer.error?.kind == .planRestricted
-        let rulesPlan = rulesAnswer.error?.kind == .planRestricted
+        let plan = input.answer(.organization(input.target.organization)).object?.string(at: "plan", "name")
+        let classicPlan = classicAnswer.error.map { BranchProtectionChecks.isPlanGap($0, repository: repository, plan: plan) } ?? false
+        let rulesPlan = rulesAnswer.error.map { BranchProtectionChecks.isPlanGap($0, repository: repository, plan: plan) } ?? false
         if classicPlan && (rulesPlan || rulesFinding != nil) {
+            let reason = classicAnswer.error?.kind == .planRestricted ? "" : " (the organization is on the \(plan ?? "?") plan)"
             return .notApplicable(
-                "Branch protection is not available for \(repository.fullName) on this plan: \(classicAnswer.error?.message ?? "")"
+                "Branch protection is not available for \(repository.fullName) on this plan: \(classicAnswer.error?.message ?? "")\(reason)"
             )
         }
         let classicText = classicFinding.map(Self.text) ?? "classic protection could not be read"
