@@ -34,7 +34,8 @@ struct BeatTests {
             #expect(try await second.lease.acquireOrRenew() == false)
             #expect(try await first.lease.acquireOrRenew(), "the owner renews")
 
-            let now = Date()
+            // Ten seconds into a minute, so `now + 1 s` is still the same one-minute slot.
+            let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 60).rounded(.down) * 60 + 10)
             let dispatched = try await first.dispatchDue(now: now)
             #expect(dispatched.count == 1)
             // Even a second process evaluating the same slot (a stale leader) cannot dispatch it again.

@@ -82,7 +82,8 @@ struct QueueWorkerTests {
     @Test func etaMessagesWaitInTheDelayedSetAndRunWhenDue() async throws {
         try await withWorker { kit, _ in
             let key = kit.prefix + "runs"
-            let eta = Date().addingTimeInterval(2)
+            // Far enough ahead that a loaded machine still sees it waiting.
+            let eta = Date().addingTimeInterval(5)
             try await kit.producer.enqueue(DiagnosticTasks.RecordExecution(key: key, token: "late"), options: .init(eta: eta))
             try await eventually { try await kit.broker.pendingCounts().delayed == 1 }
             #expect(try await kit.field(key, "late") == nil)

@@ -68,6 +68,8 @@ public final class FakeGitHub: Sendable {
         public var secondaryLimits = 0
         /// The next N requests get a 502.
         public var badGateways = 0
+        /// Added to every answer, as a distant GitHub would.
+        public var latency: Duration = .zero
         public var clientID = "Iv1.fakeclient"
         public var clientSecret = "fake-client-secret"
         public var codes: [String: PendingCode] = [:]
@@ -165,6 +167,8 @@ public final class FakeGitHub: Sendable {
     // MARK: - Serving
 
     private func respond(_ request: Request) async throws -> Response {
+        let latency = world.withLock { $0.latency }
+        if latency > .zero { try await Task.sleep(for: latency) }
         var path = request.uri.path
         let query = request.uri.query ?? ""
         let body = try await request.body.collect(upTo: 1 << 20)

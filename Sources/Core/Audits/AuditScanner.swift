@@ -187,15 +187,19 @@ public struct AuditScanner: Sendable {
         // Cancellation is honoured between resources: "the scan stops at the next check".
         if try await currentStatus(audit.id) == .canceled { throw Canceled() }
         let requests = unit.checks.flatMap { $0.requests(for: unit.target) }
-        let answers = try await fetcher.answers(requests)
+        var answers = try await fetcher.answers(requests)
         let now = Date.now
+        // Some requests can only be named from earlier answers (each ruleset, each workflow file).
+        let firstRound = CheckInput(target: unit.target, answers: answers, now: now)
+        let followUps = unit.checks.map { $0.followUpRequests(firstRound) }
+        answers.merge(try await fetcher.answers(followUps.flatMap { $0 })) { first, _ in first }
         let input = CheckInput(target: unit.target, answers: answers, now: now)
         let collectedAt = EvidenceHash.collectionTime(now)
-        let rows = unit.checks.map { check -> EvidenceRow in
+        let rows = zip(unit.checks, followUps).map { check, followUp -> EvidenceRow in
             let definition = check.definition
             let verdict = check.evaluate(input)
-            let responses = check.requests(for: unit.target).flatMap { answers[$0]?.responses ?? [] }
-            let json = EvidenceHash.responsesJSON(responses)
+            let used = check.requests(for: unit.target) + followUp
+            let json = EvidenceHash.responsesJSON(used.flatMap { answers[$0]?.responses ?? [] })
             return EvidenceRow(
                 definition: definition,
                 resource: unit.target.resource,
@@ -214,7 +218,7 @@ public struct AuditScanner: Sendable {
         }
         try await store(rows, audit: audit)
         if unit.target.repository != nil {
-            await fetcher.forget(requests.filter { $0.path.contains(unit.target.resource) })
+            await fetcher.forget((requests + followUps.flatMap { $0 }).filter { $0.path.contains(unit.target.resource) })
         }
     }
 

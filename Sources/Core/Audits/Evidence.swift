@@ -67,9 +67,19 @@ public enum EvidenceHash {
             "status": status.rawValue,
             "sentence": sentence,
             "responses": responses,
-            "collected_at": collectedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)),
+            "collected_at": timestamp(collectedAt),
         ]
         return Hex.encode(SHA256.hash(data: Array(canonical(record).utf8)))
+    }
+
+    /// `2026-11-25T14:03:07.123Z`, from the time rounded to the millisecond. Rounding, not
+    /// truncating: PostgreSQL keeps microseconds, and a time read back may sit a hair below the
+    /// millisecond it was written as.
+    static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let whole = Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(Date.ISO8601FormatStyle())
+        return String(whole.dropLast()) + "." + String(format: "%03d", fraction) + "Z"
     }
 
     /// The audit's digest: each evidence hash, in (check, resource) order, folded into a running

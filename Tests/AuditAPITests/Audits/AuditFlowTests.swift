@@ -47,7 +47,7 @@ struct AuditFlowTests {
 
             let evidence = try await bed.evidence(id)
             #expect(evidence.count == expected)
-            #expect(!evidence.contains { ($0["resource"] as? String) == "acme/old" })
+            #expect(!evidence.contains { ($0["resource"] as? String) == "acme/repo-4" }, "the archived repository is left out")
             let twoFactor = try #require(evidence.first { $0["check"] as? String == "org_2fa_required" })
             #expect(twoFactor["status"] as? String == "FAIL")
             #expect(twoFactor["resource"] as? String == "acme")
@@ -65,7 +65,7 @@ struct AuditFlowTests {
             #expect(filtered.contains { $0["check"] as? String == "org_2fa_required" })
 
             let verified = try await bed.api.request(.get, "/api/v1/audits/\(id)/verify/", token: bed.admin.access).json()
-            #expect(verified["valid"] as? Bool == true)
+            #expect(verified["valid"] as? Bool == true, "\(verified)")
             #expect(verified["evidence_checked"] as? Int == expected)
             #expect(verified["digest_valid"] as? Bool == true)
 

@@ -28,19 +28,7 @@ struct AuditTestBed: Sendable {
         defer { github.shutdown() }
         github.configure { world in
             world.grants[token] = .init(login: "octocat", scopes: ["repo", "read:org", "admin:org"])
-            world.set("/orgs/acme", json: ["login": "acme", "id": 42, "two_factor_requirement_enabled": false, "plan": ["name": "team"]])
-            var repos: [[String: Any]] = (1...max(1, repositories)).map {
-                [
-                    "id": $0, "name": "repo-\($0)", "full_name": "acme/repo-\($0)", "owner": ["login": "acme"],
-                    "private": true, "visibility": "private", "archived": false, "default_branch": "main",
-                    "pushed_at": "2026-11-01T10:00:00Z", "permissions": ["admin": true],
-                ]
-            }
-            repos.append([
-                "id": 999, "name": "old", "full_name": "acme/old", "owner": ["login": "acme"], "private": true,
-                "archived": true, "default_branch": "main", "permissions": ["admin": true],
-            ])
-            world.set("/orgs/acme/repos", json: repos)
+            GitHubOrganizationFixture.populate(&world, login: "acme", repositories: max(1, repositories), archived: 1)
         }
         let database = try await TestDatabase.migrated()
         let queue = try QueueTestKit(database: database)

@@ -152,8 +152,9 @@ struct AuditScannerTests {
             for try await value in rows.decode(String.self) { values.append(value) }
             return values
         }
-        #expect(!resources.contains("octocat"), "no organization to check")
-        #expect(!bed.github.requests.contains { $0.path.hasPrefix("/orgs/") })
+        #expect(!resources.isEmpty)
+        #expect(!resources.contains("octocat"), "no organization-level evidence: there is no organization to check")
+        #expect(resources.allSatisfy { $0 == "octocat/dotfiles" })
     }
 
     @Test func rerunningAScanReplacesItsEvidence() async throws {

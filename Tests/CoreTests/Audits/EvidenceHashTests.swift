@@ -84,6 +84,14 @@ struct EvidenceHashTests {
         #expect(!variants.contains(base))
     }
 
+    @Test func timesReadBackFromPostgreSQLHashTheSame() {
+        let written = EvidenceHash.collectionTime(Date(timeIntervalSince1970: 1_795_620_000.123_9))
+        // PostgreSQL stores microseconds: a binary fraction just under .123 comes back as .122999.
+        let readBack = Date(timeIntervalSince1970: 1_795_620_000.122_999)
+        #expect(EvidenceHash.timestamp(written) == "2026-11-25T15:20:00.123Z")
+        #expect(EvidenceHash.timestamp(readBack) == EvidenceHash.timestamp(written))
+    }
+
     @Test func theDigestChainsInCheckAndResourceOrder() {
         let a = (check: "a", resource: "x", sha256: String(repeating: "1", count: 64))
         let b = (check: "b", resource: "x", sha256: String(repeating: "2", count: 64))

@@ -9,9 +9,19 @@ public protocol ComplianceCheck: Sendable {
     var definition: CheckDefinition { get }
     /// The GitHub requests the check reads for `target` (paths relative to the API base).
     func requests(for target: CheckTarget) -> [CheckRequest]
+    /// Requests that can only be named from the answers to `requests(for:)`: each workflow file a
+    /// directory listing names, each ruleset a list names by id. The scan asks this once, after the
+    /// first round, fetches what it returns and hands `evaluate` the answers of both rounds. Most
+    /// checks need none (the default); a scan that skips this round leaves those answers missing,
+    /// which the checks report as ERROR, never FAIL.
+    func followUpRequests(_ input: CheckInput) -> [CheckRequest]
     /// PASS / FAIL / ERROR / NOT_APPLICABLE with a sentence saying what was seen. ERROR (could not
     /// see) is never reported as FAIL.
     func evaluate(_ input: CheckInput) -> CheckVerdict
+}
+
+extension ComplianceCheck {
+    public func followUpRequests(_ input: CheckInput) -> [CheckRequest] { [] }
 }
 
 public enum Severity: String, Codable, CaseIterable, Sendable {
