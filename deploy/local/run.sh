@@ -89,7 +89,7 @@ export PORT=$api_port
 
 "$bin/AuditAPI" > >(trap '' INT; exec sed -u 's/^/api    | /') 2>&1 &
 api_pid=$!
-"$bin/AuditWorker" > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
+"$bin/AuditWorker" worker --queues scans,reports,health --beat > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
 worker_pid=$!
 
 demo_email=demo@auditmate.dev
