@@ -38,6 +38,11 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
 
     let schema = try SchemaDocument.bundled()
     let auditEvents = AuditEventHub(database: config.database, logger: logger)
+    let audits = AuditService(
+        postgres: infrastructure.postgres,
+        broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
+        logger: logger
+    )
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
@@ -58,12 +63,9 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
             settings: config.billing,
             logger: logger
         ),
-        audits: AuditService(
-            postgres: infrastructure.postgres,
-            broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
-            logger: logger
-        ),
+        audits: audits,
         auditEvents: auditEvents,
+        schedules: ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger),
         secureCookies: config.isProduction
     )
     try handler.registerHandlers(

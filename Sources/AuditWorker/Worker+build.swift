@@ -41,7 +41,8 @@ func buildWorker(config: AppConfig, plan: WorkerPlan = WorkerPlan(), startupPati
             lease: BeatLease(redis: infrastructure.redis, keys: broker.keys, owner: WorkerHeartbeat.processIdentity),
             slots: BeatSlotStore(postgres: infrastructure.postgres, logger: logger),
             broker: broker,
-            sources: [SystemSchedule.source(producer: domain.producer)] + plan.scheduleSources,
+            sources: [SystemSchedule.source(producer: domain.producer), ScheduledRescanSource(schedules: domain.schedules)]
+                + plan.scheduleSources,
             logger: config.makeLogger("auditmate.beat")
         )
     }

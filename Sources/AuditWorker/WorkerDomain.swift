@@ -6,6 +6,7 @@ import Logging
 struct WorkerDomain: Sendable {
     let scanner: AuditScanner
     let audits: AuditService
+    let schedules: ScheduleService
     let producer: TaskProducer
 
     init(config: AppConfig, infrastructure: Infrastructure, broker: QueueBroker, logger: Logger) throws {
@@ -19,6 +20,7 @@ struct WorkerDomain: Sendable {
         )
         self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
         self.audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.schedules = ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger)
         self.producer = TaskProducer(broker: broker)
     }
 }

@@ -131,6 +131,16 @@ struct AppConfigTests {
         #expect(error([variable: value])?.description == message)
     }
 
+    @Test func scheduleMinimumInterval() throws {
+        #expect(try AppConfig(environment: [:]).scheduling.minimumInterval == .seconds(900))
+        #expect(try AppConfig(environment: ["SCHEDULE_MIN_INTERVAL_SECONDS": "3600"]).scheduling.minimumInterval == .seconds(3600))
+        #expect(
+            error(["SCHEDULE_MIN_INTERVAL_SECONDS": "30"])?.description
+                == "SCHEDULE_MIN_INTERVAL_SECONDS: must be an integer from 60 to 604800, got \"30\""
+        )
+        #expect(error(["SCHEDULE_MIN_INTERVAL_SECONDS": "15m"])?.variable == "SCHEDULE_MIN_INTERVAL_SECONDS")
+    }
+
     @Test func emptyValuesFallBackToDefaults() throws {
         let config = try AppConfig(environment: ["PORT": "", "LOG_LEVEL": "  "])
         #expect(config.http.port == 8000)

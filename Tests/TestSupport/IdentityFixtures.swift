@@ -119,3 +119,28 @@ extension IdentityFixtures {
         }
     }
 }
+
+extension IdentityFixtures {
+    /// A daily schedule of `organizationID` (whole GitHub organization of `integration`, if any);
+    /// a disabled one has no next run. Returns its id.
+    public static func schedule(
+        in organizationID: UUID,
+        database: DatabaseSettings,
+        enabled: Bool = true,
+        integration: UUID? = nil
+    ) async throws -> UUID {
+        try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO schedules (organization_id, name, integration_id, cron, timezone, enabled, next_run_at)
+                VALUES (\(organizationID), 'Fixture schedule', \(integration), '@daily', 'UTC', \(enabled),
+                        CASE WHEN \(enabled) THEN date_trunc('day', now()) + interval '1 day' END)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+}

@@ -15,6 +15,7 @@ struct APIHandler: APIProtocol {
     let billing: BillingService
     let audits: AuditService
     let auditEvents: AuditEventHub
+    let schedules: ScheduleService
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool
 

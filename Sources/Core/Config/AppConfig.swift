@@ -33,6 +33,7 @@ public struct AppConfig: Sendable {
     public var identity: IdentitySettings
     public var github: GitHubSettings
     public var billing: BillingSettings
+    public var scheduling: SchedulingSettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -81,6 +82,7 @@ public struct AppConfig: Sendable {
         self.identity = try IdentitySettings(env)
         self.github = try GitHubSettings(env, production: production)
         self.billing = try BillingSettings(env, production: production)
+        self.scheduling = try SchedulingSettings(env)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.

@@ -5,8 +5,8 @@ import PostgresNIO
 
 /// Slot claims in PostgreSQL (`beat_slots`): claiming is one compare-and-set that advances an entry's
 /// `last_slot` only if the new slot is later, so each slot is dispatched at most once across every
-/// beat process and leader change. The message is published inside the claiming transaction, so a
-/// failed publish leaves the slot unclaimed for the next tick.
+/// beat process and leader change. What the slot dispatches happens inside the claiming transaction
+/// (see `DueSlot.Dispatch`), so a failed dispatch leaves the slot unclaimed for the next tick.
 public struct BeatSlotStore: Sendable {
     public let postgres: PostgresClient
     public let logger: Logger
@@ -16,32 +16,51 @@ public struct BeatSlotStore: Sendable {
         self.logger = logger
     }
 
-    /// Claims `slot` and runs `dispatch` in the same transaction; returns the task id when this call
-    /// claimed the slot, nil when it was already dispatched.
-    public func claim(_ slot: DueSlot, owner: String, dispatch: @Sendable (TaskEnvelope) async throws -> Void) async throws -> String? {
+    /// Claims `slot` and dispatches it in the same transaction: publishes its message through
+    /// `publish`, or runs its `.transaction` body on the claiming connection (and its follow-up after
+    /// the commit). Returns the task id when this call claimed the slot, nil when it was already
+    /// dispatched or the entry superseded it.
+    public func claim(_ slot: DueSlot, owner: String, publish: @Sendable (TaskEnvelope) async throws -> Void) async throws -> String? {
         let taskID = Self.taskID(schedule: slot.schedule, slot: slot.slot)
-        let envelope = try slot.message(taskID)
         let schedule = slot.schedule
         let when = slot.slot
-        return try await postgres.withTransaction(logger: logger) { connection -> String? in
-            let rows = try await connection.query(
-                """
-                INSERT INTO beat_slots (schedule, last_slot, dispatched_by, task_id)
-                VALUES (\(schedule), \(when), \(owner), \(taskID))
-                ON CONFLICT (schedule) DO UPDATE
-                    SET last_slot = EXCLUDED.last_slot, dispatched_by = EXCLUDED.dispatched_by,
-                        task_id = EXCLUDED.task_id, dispatched_at = now()
-                    WHERE beat_slots.last_slot < EXCLUDED.last_slot
-                RETURNING task_id
-                """,
-                logger: logger
-            )
-            var claimed = false
-            for try await _ in rows { claimed = true }
-            guard claimed else { return nil }
-            try await dispatch(envelope)
-            return taskID
+        let followUp: DueSlot.FollowUp?
+        do {
+            followUp = try await postgres.transaction(logger: logger) { connection -> DueSlot.FollowUp? in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO beat_slots (schedule, last_slot, dispatched_by, task_id)
+                    VALUES (\(schedule), \(when), \(owner), \(taskID))
+                    ON CONFLICT (schedule) DO UPDATE
+                        SET last_slot = EXCLUDED.last_slot, dispatched_by = EXCLUDED.dispatched_by,
+                            task_id = EXCLUDED.task_id, dispatched_at = now()
+                        WHERE beat_slots.last_slot < EXCLUDED.last_slot
+                    RETURNING task_id
+                    """,
+                    logger: logger
+                )
+                var claimed = false
+                for try await _ in rows { claimed = true }
+                guard claimed else { return nil }
+                switch slot.dispatch {
+                case .message(let message):
+                    try await publish(try message(taskID))
+                    return {}
+                case .transaction(let body):
+                    return try await body(connection, taskID)
+                }
+            }
+        } catch is DueSlot.Superseded {
+            return nil
         }
+        guard let followUp else { return nil }
+        await followUp()
+        return taskID
+    }
+
+    /// Forgets an entry's claims, when the entry itself is deleted, on the caller's connection.
+    public static func forget(schedule: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("DELETE FROM beat_slots WHERE schedule = \(schedule)", logger: logger)
     }
 
     /// A UUID-shaped id derived from (schedule, slot), the same in every process.

@@ -1,24 +1,49 @@
 import Foundation
+import PostgresNIO
 
-/// One slot of one schedule entry that is due: beat claims it, then publishes its message.
+/// One slot of one schedule entry that is due: beat claims it in PostgreSQL, then dispatches it.
 public struct DueSlot: Sendable {
-    /// The schedule entry's stable name (the claim key), e.g. `rescan:<organization>`.
+    /// What dispatching the slot means.
+    public enum Dispatch: Sendable {
+        /// Publish a message. It is published inside the claiming transaction, so a failed publish
+        /// leaves the slot unclaimed for the next tick. The task id is derived from (schedule, slot)
+        /// so that a duplicate dispatch is recognisable as the same task.
+        case message(@Sendable (_ taskID: String) throws -> TaskEnvelope)
+        /// Write rows on the claiming transaction's connection, so the claim and its effects commit
+        /// together or not at all. The returned follow-up runs after the commit (e.g. publishing
+        /// work whose row was written, which a reconciler would publish anyway if it failed).
+        /// Throwing `DueSlot.Superseded` rolls the claim back and dispatches nothing.
+        case transaction(@Sendable (_ connection: PostgresConnection, _ taskID: String) async throws -> FollowUp)
+    }
+
+    public typealias FollowUp = @Sendable () async -> Void
+
+    /// Thrown by a `.transaction` dispatch when the entry changed since the slot was read (edited,
+    /// disabled, deleted): the claim is rolled back and nothing runs for this slot.
+    public struct Superseded: Error, Sendable {
+        public init() {}
+    }
+
+    /// The schedule entry's stable name (the claim key), e.g. `schedule:<id>`.
     public var schedule: String
     /// The slot's nominal time: the claim is per (schedule, slot).
     public var slot: Date
-    /// Builds the message for this slot; the task id is derived from (schedule, slot) so that a
-    /// duplicate dispatch is recognisable as the same task.
-    public var message: @Sendable (_ taskID: String) throws -> TaskEnvelope
+    public var dispatch: Dispatch
 
-    public init(schedule: String, slot: Date, message: @escaping @Sendable (_ taskID: String) throws -> TaskEnvelope) {
+    public init(schedule: String, slot: Date, dispatch: Dispatch) {
         self.schedule = schedule
         self.slot = slot
-        self.message = message
+        self.dispatch = dispatch
+    }
+
+    /// A slot that publishes the message `message` builds.
+    public init(schedule: String, slot: Date, message: @escaping @Sendable (_ taskID: String) throws -> TaskEnvelope) {
+        self.init(schedule: schedule, slot: slot, dispatch: .message(message))
     }
 }
 
-/// Where beat learns what is due: the organization schedules (a later issue), system jobs, tests.
-/// Missed slots are not replayed: a source reports only the latest due slot of each entry.
+/// Where beat learns what is due: the organizations' rescan schedules, system jobs, tests. Missed
+/// slots are not replayed: a source reports one due slot per entry, however many were missed.
 public protocol ScheduleSource: Sendable {
     func dueSlots(at now: Date) async throws -> [DueSlot]
 }

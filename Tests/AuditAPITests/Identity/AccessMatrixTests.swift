@@ -14,8 +14,9 @@ import Testing
 struct AccessMatrixTests {
     struct Rule: Sendable, CustomTestStringConvertible {
         let method: HTTPRequest.Method
-        /// May contain `{member}`, `{invitation}`, `{integration}`, `{audit}` (finished) and
-        /// `{pending_audit}`: a fresh target in the organization under test.
+        /// May contain `{member}`, `{invitation}`, `{integration}`, `{audit}` (finished),
+        /// `{pending_audit}`, `{schedule}` and `{disabled_schedule}`: a fresh target in the
+        /// organization under test.
         let path: String
         let body: [String: any Sendable]?
         let allowed: Set<Role>
@@ -72,6 +73,24 @@ struct AccessMatrixTests {
         Rule(method: .get, path: "/api/v1/audits/{audit}/diff/?against={audit}", body: nil, allowed: everyone, success: .ok),
         Rule(method: .post, path: "/api/v1/audits/{pending_audit}/cancel/", body: nil, allowed: [.admin, .member], success: .ok),
         Rule(method: .get, path: "/api/v1/checks/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .get, path: "/api/v1/schedules/", body: nil, allowed: everyone, success: .ok),
+        Rule(
+            method: .post,
+            path: "/api/v1/schedules/",
+            body: ["name": "Nightly", "cron": "@daily", "timezone": "Europe/Berlin"],
+            allowed: [.admin, .member],
+            success: .created
+        ),
+        Rule(method: .get, path: "/api/v1/schedules/{schedule}/", body: nil, allowed: everyone, success: .ok),
+        Rule(method: .patch, path: "/api/v1/schedules/{schedule}/", body: ["name": "Renamed"], allowed: [.admin, .member], success: .ok),
+        Rule(
+            method: .patch,
+            path: "/api/v1/schedules/{disabled_schedule}/",
+            body: ["enabled": true],
+            allowed: [.admin, .member],
+            success: .ok
+        ),
+        Rule(method: .delete, path: "/api/v1/schedules/{schedule}/", body: nil, allowed: [.admin, .member], success: .noContent),
     ]
 
     /// The token the fake GitHub accepts for the matrix's integration rows.
@@ -98,6 +117,14 @@ struct AccessMatrixTests {
         if resolved.contains("{pending_audit}") {
             let audit = try await IdentityFixtures.audit(in: organization, status: "PENDING", database: database)
             resolved = resolved.replacingOccurrences(of: "{pending_audit}", with: audit.apiString)
+        }
+        if resolved.contains("{disabled_schedule}") {
+            let schedule = try await IdentityFixtures.schedule(in: organization, database: database, enabled: false)
+            resolved = resolved.replacingOccurrences(of: "{disabled_schedule}", with: schedule.apiString)
+        }
+        if resolved.contains("{schedule}") {
+            let schedule = try await IdentityFixtures.schedule(in: organization, database: database)
+            resolved = resolved.replacingOccurrences(of: "{schedule}", with: schedule.apiString)
         }
         if resolved.contains("{member}") {
             let member = try await IdentityFixtures.member(in: organization, role: .viewer, database: database)

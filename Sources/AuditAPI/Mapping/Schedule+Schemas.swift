@@ -1,0 +1,42 @@
+import Core
+import Foundation
+
+extension Components.Schemas.Schedule {
+    init(_ schedule: Core.Schedule) {
+        self.init(
+            id: schedule.id.apiString,
+            name: schedule.name,
+            target: .init(integration: schedule.integrationID?.apiString, repository: schedule.repository),
+            cron: schedule.cron,
+            timezone: schedule.timezone,
+            enabled: schedule.enabled,
+            nextRunAt: schedule.nextRunAt,
+            lastRunAt: schedule.lastRunAt,
+            lastAudit: schedule.lastAuditID?.apiString,
+            lastSkipReason: schedule.lastSkipReason.flatMap { LastSkipReasonPayload(rawValue: $0.rawValue) },
+            lastSkippedAt: schedule.lastSkippedAt,
+            createdBy: schedule.createdBy?.apiString,
+            createdAt: schedule.createdAt
+        )
+    }
+}
+
+extension ScheduleChanges.Target {
+    /// An integration id that is not a UUID cannot name one of the organization's integrations.
+    init(_ request: Components.Schemas.ScheduleTargetRequest) throws {
+        var integration: UUID?
+        if let text = request.integration {
+            guard let id = UUID(uuidString: text) else { throw ScheduleError.validation(["target.integration": ["Unknown integration."]]) }
+            integration = id
+        }
+        self.init(integration: integration, repository: request.repository)
+    }
+}
+
+extension APIError {
+    init(_ error: ScheduleError) {
+        switch error {
+        case .validation(let fields): self.init(validation: fields)
+        }
+    }
+}

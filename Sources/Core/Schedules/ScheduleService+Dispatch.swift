@@ -1,0 +1,100 @@
+import Foundation
+import PostgresNIO
+
+extension ScheduleService {
+    /// Enabled schedules whose next slot has come by `now`, earliest first: (schedule, slot).
+    public func due(at now: Date, limit: Int = 500) async throws -> [(id: UUID, slot: Date)] {
+        let rows = try await postgres.query(
+            """
+            SELECT id, next_run_at FROM schedules WHERE enabled AND next_run_at <= \(now)
+            ORDER BY next_run_at, id LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var due: [(id: UUID, slot: Date)] = []
+        for try await (id, slot) in rows.decode((UUID, Date).self) { due.append((id, slot)) }
+        return due
+    }
+
+    /// Beat's dispatch of one due slot, on the connection (and in the transaction) that claimed it:
+    /// creates the slot's audit (`trigger` schedule, no requesting user, id `auditID`) and moves
+    /// `next_run_at` to the first slot after `now`, so however many slots an outage missed, one
+    /// audit runs. When the organization's subscription lapsed or the integration is gone, records
+    /// the skip instead. Throws `DueSlot.Superseded` when the schedule changed since `slot` was
+    /// read. Returns the publishing of the audit's scan, to run after the commit.
+    public func dispatch(_ id: UUID, slot: Date, now: Date, auditID: UUID, on connection: PostgresConnection) async throws
+        -> DueSlot.FollowUp
+    {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Schedule.qualifiedColumns),
+                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL AS subscribed
+            FROM schedules s JOIN organizations o ON o.id = s.organization_id
+            WHERE s.id = \(id)
+            FOR UPDATE OF s
+            """,
+            logger: logger
+        )
+        var found: (schedule: Schedule, subscription: Subscription)?
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            let subscription = Subscription(
+                status: try columns["subscription_status"].decode(String.self),
+                plan: nil,
+                currentPeriodEnd: nil,
+                cancelAtPeriodEnd: false,
+                trialEndsAt: try columns["trial_ends_at"].decode(Date?.self),
+                hasStripeSubscription: try columns["subscribed"].decode(Bool.self)
+            )
+            found = (try Schedule.decode(row), subscription)
+        }
+        // Edited, disabled or deleted since the slot was read: that edit decided the next slot.
+        guard let (schedule, subscription) = found, schedule.enabled, let nextRunAt = schedule.nextRunAt,
+            abs(nextRunAt.timeIntervalSince(slot)) < 0.001
+        else { throw DueSlot.Superseded() }
+
+        let following: Date?
+        do {
+            following = try Self.cronSchedule(cron: schedule.cron, timezone: schedule.timezone).nextRun(after: max(now, slot))
+        } catch {
+            logger.error("schedule has an unreadable cron or time zone; disabling it", metadata: ["schedule": "\(id)"])
+            try await connection.query("UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = \(id)", logger: logger)
+            return {}
+        }
+
+        let skip: Schedule.SkipReason? =
+            !subscription.allowsPremium(at: now) ? .subscriptionInactive : schedule.integrationID == nil ? .integrationRemoved : nil
+        if let skip {
+            try await connection.query(
+                """
+                UPDATE schedules SET next_run_at = \(following), last_slot_at = \(slot),
+                    last_skip_reason = \(skip.rawValue), last_skipped_at = \(now)
+                WHERE id = \(id)
+                """,
+                logger: logger
+            )
+            logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(id)", "reason": "\(skip.rawValue)"])
+            return {}
+        }
+        try await connection.query(
+            """
+            INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, schedule_id, scheduled_for)
+            VALUES (\(auditID), \(schedule.organizationID), \(schedule.integrationID), \(schedule.repository), '{}', 'schedule', NULL,
+                    \(id), \(slot))
+            """,
+            logger: logger
+        )
+        try await connection.query(
+            """
+            UPDATE schedules SET next_run_at = \(following), last_slot_at = \(slot), last_run_at = \(now), last_audit_id = \(auditID),
+                last_skip_reason = NULL, last_skipped_at = NULL
+            WHERE id = \(id)
+            """,
+            logger: logger
+        )
+        let audits = self.audits
+        // After the commit: a failed publish leaves the audit PENDING without `enqueued_at`, which
+        // the reconciler publishes.
+        return { await audits.publish(auditID, notBefore: nil) }
+    }
+}

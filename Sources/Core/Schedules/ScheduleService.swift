@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Organizations' rescan schedules: reading and editing them (the API), and dispatching their due
+/// slots (beat, see `ScheduleService+Dispatch.swift`).
+public struct ScheduleService: Sendable {
+    let postgres: PostgresClient
+    /// Publishes the scans of the audits beat creates.
+    let audits: AuditService
+    let settings: SchedulingSettings
+    let logger: Logger
+
+    public init(postgres: PostgresClient, audits: AuditService, settings: SchedulingSettings, logger: Logger) {
+        self.postgres = postgres
+        self.audits = audits
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// `GET schedules/`, oldest first.
+    public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Schedule> {
+        let organizationID = try principal.organization()
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            """
+            SELECT \(unescaped: Schedule.columns) FROM schedules WHERE organization_id = \(organizationID)
+            ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        let schedules = try await Schedule.decode(rows)
+        let counted = try await postgres.query("SELECT count(*) FROM schedules WHERE organization_id = \(organizationID)", logger: logger)
+        var total = 0
+        for try await count in counted.decode(Int.self) { total = count }
+        return Page(items: schedules, count: total, request: page)
+    }
+
+    /// `GET schedules/{id}/`.
+    public func schedule(_ principal: Principal, id: UUID) async throws -> Schedule {
+        let organizationID = try principal.organization()
+        let schedule = try await find(id, organizationID: organizationID, on: nil)
+        try principal.authorize(.read)
+        return schedule
+    }
+
+    /// `POST schedules/`: a premium action (402 without an active subscription). The first run is
+    /// the first slot after `now`.
+    public func create(_ principal: Principal, _ changes: ScheduleChanges, ip: String, now: Date = Date()) async throws -> Schedule {
+        let organizationID = try principal.organization()
+        try principal.authorize(.enableSchedules)
+        let validated = try validate(changes, current: nil)
+        guard let schedule = validated.schedule, let name = validated.name, let cron = validated.cron, let timezone = validated.timezone
+        else { throw ScheduleError.validation(["cron": ["This field is required."]]) }
+        let enabled = changes.enabled ?? true
+        let nextRun = enabled ? schedule.nextRun(after: now) : nil
+        let target = validated.target ?? .init()
+        return try await postgres.transaction(logger: logger) { connection in
+            let integration = try await resolveIntegration(target.integration, organizationID: organizationID, on: connection)
+            let rows = try await connection.query(
+                """
+                INSERT INTO schedules (organization_id, name, integration_id, repository, cron, timezone, enabled, next_run_at, created_by)
+                VALUES (\(organizationID), \(name), \(integration), \(target.repository), \(cron), \(timezone), \(enabled), \(nextRun),
+                        \(principal.userID))
+                RETURNING \(unescaped: Schedule.columns)
+                """,
+                logger: logger
+            )
+            guard let created = try await Schedule.decode(rows).first else { throw IdentityError.notFound }
+            try await record("schedule.created", created, principal: principal, ip: ip, on: connection)
+            return created
+        }
+    }
+
+    /// `DELETE schedules/{id}/`. Its audits stay, no longer linked to it.
+    public func delete(_ principal: Principal, id: UUID, ip: String) async throws {
+        let organizationID = try principal.organization()
+        try await postgres.transaction(logger: logger) { connection in
+            let schedule = try await find(id, organizationID: organizationID, on: connection)
+            try principal.authorize(.manageSchedules)
+            // Beat locks the claim row before the schedule row; deleting in the same order cannot deadlock with it.
+            try await BeatSlotStore.forget(schedule: Schedule.beatEntry(id), on: connection, logger: logger)
+            try await connection.query("DELETE FROM schedules WHERE id = \(id)", logger: logger)
+            try await record("schedule.deleted", schedule, principal: principal, ip: ip, on: connection)
+        }
+    }
+
+    /// The schedule `id` of the organization, or 404; locked for update when `connection` is given.
+    func find(_ id: UUID, organizationID: UUID, on connection: PostgresConnection?, lock: Bool = false) async throws -> Schedule {
+        let query: PostgresQuery =
+            lock
+            ? "SELECT \(unescaped: Schedule.columns) FROM schedules WHERE id = \(id) AND organization_id = \(organizationID) FOR UPDATE"
+            : "SELECT \(unescaped: Schedule.columns) FROM schedules WHERE id = \(id) AND organization_id = \(organizationID)"
+        let rows: PostgresRowSequence
+        if let connection {
+            rows = try await connection.query(query, logger: logger)
+        } else {
+            rows = try await postgres.query(query, logger: logger)
+        }
+        guard let schedule = try await Schedule.decode(rows).first else { throw IdentityError.notFound }
+        return schedule
+    }
+
+    /// The integration a target names, or the organization's first one when it names none.
+    func resolveIntegration(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID {
+        let rows = try await connection.query(
+            """
+            SELECT id FROM integrations
+            WHERE organization_id = \(organizationID) AND (\(requested)::uuid IS NULL OR id = \(requested))
+            ORDER BY created_at, id LIMIT 1
+            """,
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        throw ScheduleError.validation([
+            "target.integration": [requested == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."]
+        ])
+    }
+
+    func record(_ action: String, _ schedule: Schedule, principal: Principal, ip: String, on connection: PostgresConnection) async throws {
+        try await AuditLog.record(
+            AuditEvent(
+                organizationID: schedule.organizationID,
+                actorID: principal.userID,
+                action: action,
+                targetType: "schedule",
+                targetID: schedule.id.uuidString.lowercased(),
+                ip: ip,
+                metadata: ["name": schedule.name, "cron": schedule.cron, "timezone": schedule.timezone, "enabled": "\(schedule.enabled)"]
+            ),
+            on: connection,
+            logger: logger
+        )
+    }
+}
