@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Core
 import Foundation
 import TestSupport
@@ -88,5 +89,30 @@ struct WorkerProcessTests {
         let last = result.stderr.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.hasPrefix("error: dependencies unavailable: postgres:"))
         #expect(last.contains("Connection refused"))
+    }
+
+    @Test func metricsPortServesPrometheusTextAndALivenessProbe() async throws {
+        let database = try await TestDatabase.migrated()
+        let port = try freeLoopbackPort()
+        var environment = TestEnvironment.processEnvironment(database: database)
+        environment["LOG_LEVEL"] = "info"
+        let worker = try ChildProcess(binary, arguments: ["worker", "--metrics-port", "\(port)"], environment: environment)
+        func get(_ path: String) async throws -> (status: UInt, body: String) {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return (response.status.code, String(buffer: body))
+        }
+        do {
+            try await eventually("the worker never served metrics") { worker.stderr.contains("metrics listening") }
+            #expect(try await get("/healthz") == (200, "ok\n"))
+            let metrics = try await get("/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.body.contains("# TYPE auditmate_tasks_in_flight gauge"))
+            #expect(try await get("/elsewhere").status == 404)
+            await worker.terminate()
+        } catch {
+            await worker.terminate()
+            throw error
+        }
     }
 }
