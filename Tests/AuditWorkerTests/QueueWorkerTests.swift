@@ -76,6 +76,13 @@ struct QueueWorkerTests {
             )
             #expect(list.stdout.contains("1 dead letter(s) in diagnostics"))
             #expect(list.stdout.contains(id))
+            let purge = try await ChildProcess.run(
+                TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
+                arguments: ["dead", "purge", "--queue", "diagnostics"],
+                environment: kit.environment
+            )
+            #expect(purge.stdout == "purged 1 dead letter(s) from diagnostics\n")
+            #expect(try await kit.broker.deadLetterCount(queue: "diagnostics") == 0)
         }
     }
 
