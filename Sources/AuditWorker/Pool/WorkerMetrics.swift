@@ -30,7 +30,12 @@ final class WorkerMetrics: Sendable {
             buckets: Self.latencyBuckets
         )
         self.inFlight = registry.makeGauge(
-            descriptor: MetricNameDescriptor(namespace: "auditmate", metricName: "tasks_in_flight", helpText: "Tasks running now.")
+            descriptor: MetricNameDescriptor(
+                namespace: "auditmate",
+                metricName: "tasks",
+                unitName: "in_flight",
+                helpText: "Tasks running now."
+            )
         )
     }
 
@@ -95,7 +100,8 @@ final class WorkerMetrics: Sendable {
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(
                     namespace: "auditmate",
-                    metricName: "queue_ready_messages",
+                    metricName: "queue_ready",
+                    unitName: "messages",
                     helpText: "Ready messages per queue."
                 ),
                 labels: [("queue", queue)]
@@ -104,14 +110,16 @@ final class WorkerMetrics: Sendable {
         registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "auditmate",
-                metricName: "queue_unacked_messages",
+                metricName: "queue_unacked",
+                unitName: "messages",
                 helpText: "Messages held by workers."
             )
         ).set(Double(unacked))
         registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "auditmate",
-                metricName: "queue_delayed_messages",
+                metricName: "queue_delayed",
+                unitName: "messages",
                 helpText: "Messages waiting for their ETA."
             )
         ).set(Double(delayed))
