@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Core
 import Foundation
 import TestSupport
@@ -91,28 +90,27 @@ struct WorkerProcessTests {
         #expect(last.contains("Connection refused"))
     }
 
-    @Test func metricsPortServesPrometheusTextAndALivenessProbe() async throws {
+    @Test func healthcheckAsksTheMetricsPortsLivenessProbe() async throws {
         let database = try await TestDatabase.migrated()
         let port = try freeLoopbackPort()
         var environment = TestEnvironment.processEnvironment(database: database)
         environment["LOG_LEVEL"] = "info"
         let worker = try ChildProcess(binary, arguments: ["worker", "--metrics-port", "\(port)"], environment: environment)
-        func get(_ path: String) async throws -> (status: UInt, body: String) {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(5))
-            let body = try await response.body.collect(upTo: 1 << 20)
-            return (response.status.code, String(buffer: body))
-        }
         do {
             try await eventually("the worker never served metrics") { worker.stderr.contains("metrics listening") }
-            #expect(try await get("/healthz") == (200, "ok\n"))
-            let metrics = try await get("/metrics")
-            #expect(metrics.status == 200)
-            #expect(metrics.body.contains("# TYPE auditmate_tasks_in_flight gauge"))
-            #expect(try await get("/elsewhere").status == 404)
+            let probe = try await LocalProbe.get("http://127.0.0.1:\(port)/healthz")
+            #expect((probe.status, probe.body) == (200, "ok\n"))
+            #expect(try await LocalProbe.get("http://127.0.0.1:\(port)/elsewhere").status == 404)
+            let healthy = try await ChildProcess.run(binary, arguments: ["healthcheck", "--metrics-port", "\(port)"], environment: environment)
+            #expect(healthy.status == 0, "\(healthy.stderr)")
             await worker.terminate()
         } catch {
             await worker.terminate()
             throw error
         }
+        // Nothing listens any more: the probe fails, saying where it looked.
+        let unhealthy = try await ChildProcess.run(binary, arguments: ["healthcheck", "--metrics-port", "\(port)"], environment: [:])
+        #expect(unhealthy.status == 1)
+        #expect(unhealthy.stderr.hasPrefix("unhealthy: http://127.0.0.1:\(port)/healthz"))
     }
 }
