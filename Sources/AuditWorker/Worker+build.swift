@@ -37,13 +37,16 @@ func buildWorker(config: AppConfig, plan: WorkerPlan = WorkerPlan(), startupPati
         )
     }
     if plan.beat {
+        let beatLogger = config.makeLogger("auditmate.beat")
         worker.beat = BeatService(
             lease: BeatLease(redis: infrastructure.redis, keys: broker.keys, owner: WorkerHeartbeat.processIdentity),
             slots: BeatSlotStore(postgres: infrastructure.postgres, logger: logger),
             broker: broker,
-            sources: [SystemSchedule.source(producer: domain.producer), ScheduledRescanSource(schedules: domain.schedules)]
-                + plan.scheduleSources,
-            logger: config.makeLogger("auditmate.beat")
+            sources: [
+                SystemSchedule.source(producer: domain.producer, config: config, logger: beatLogger),
+                ScheduledRescanSource(schedules: domain.schedules),
+            ] + plan.scheduleSources,
+            logger: beatLogger
         )
     }
     var services = infrastructure.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }

@@ -41,6 +41,13 @@ struct ScheduleBed: Sendable {
         var logger = Logger(label: "tests.schedules")
         logger.logLevel = .critical
         let organization = try await IdentityFixtures.organization(database: database)
+        // Subscribed rather than trialing: the tests' clocks run years ahead, past any trial.
+        try await TestDatabase.withConnection(database) { connection in
+            try await connection.query(
+                "UPDATE organizations SET subscription_status = 'active' WHERE id = \(organization)",
+                logger: Logger(label: "tests.schedules")
+            )
+        }
         let user = try await IdentityFixtures.member(in: organization, role: .admin, database: database)
         _ = try await IdentityFixtures.integration(
             in: organization,
@@ -66,7 +73,14 @@ struct ScheduleBed: Sendable {
                 logger: logger
             )
             return try await body(
-                ScheduleBed(infrastructure: infrastructure, kit: kit, schedules: schedules, principal: principal, database: database, logger: logger)
+                ScheduleBed(
+                    infrastructure: infrastructure,
+                    kit: kit,
+                    schedules: schedules,
+                    principal: principal,
+                    database: database,
+                    logger: logger
+                )
             )
         }
     }

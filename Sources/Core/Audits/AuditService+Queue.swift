@@ -11,6 +11,10 @@ extension AuditService {
             dispatch: { auditID, notBefore in
                 try await producer.enqueue(ScanAuditTask(auditID: auditID), options: .init(eta: notBefore))
             },
+            queuedScans: {
+                let messages = try await broker.messages(task: ScanAuditTask.declaration.name, queue: ScanAuditTask.declaration.queue)
+                return Set(messages.compactMap { try? ScanAuditTask(body: $0.body()).auditID })
+            },
             logger: logger
         )
     }

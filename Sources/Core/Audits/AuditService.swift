@@ -7,14 +7,22 @@ import PostgresNIO
 public struct AuditService: Sendable {
     /// Publishes the scan of an audit (the `audits.scan` task), optionally not before a time.
     public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?) async throws -> Void
+    /// The audits whose scan message the queue holds right now (ready, being run, or delayed).
+    public typealias QueuedScans = @Sendable () async throws -> Set<UUID>
+
+    /// How long a PENDING audit may go without a scan message in the queue before the reconciler
+    /// publishes one: covers the moment between writing an audit and publishing its scan.
+    public static let reconcileGrace: Duration = .seconds(300)
 
     let postgres: PostgresClient
     let dispatch: Dispatch
+    let queuedScans: QueuedScans
     let logger: Logger
 
-    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, logger: Logger) {
+    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, queuedScans: @escaping QueuedScans, logger: Logger) {
         self.postgres = postgres
         self.dispatch = dispatch
+        self.queuedScans = queuedScans
         self.logger = logger
     }
 
@@ -88,26 +96,45 @@ public struct AuditService: Sendable {
         }
     }
 
-    /// Publishes the scans of audits that are PENDING but were never published, or were published
-    /// more than `staleAfter` ago and are still PENDING (the message was lost), and whose
-    /// `not_before` has passed. Scans are idempotent, so publishing twice is harmless. Returns how many.
+    /// Publishes the scans of PENDING audits that have no message in the queue (not ready, not
+    /// being run, not delayed) although they were written or published more than `grace` ago and
+    /// their `not_before` has passed: Redis was unreachable when they were written, or their message
+    /// was lost (a flushed or failed-over Redis, a deleted key). The queue is only read when such
+    /// candidates exist, and an audit that started meanwhile is left alone. Scans are idempotent, so
+    /// the rare second message (one moving back to the delayed set while the queue is read) is
+    /// harmless. Returns how many were published.
     @discardableResult
-    public func reconcile(staleAfter: Duration = .seconds(600)) async throws -> Int {
-        let seconds = Int(staleAfter.components.seconds)
+    public func reconcile(grace: Duration = AuditService.reconcileGrace, now: Date = Date()) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-grace.seconds)
         let rows = try await postgres.query(
             """
             SELECT id FROM audits
-            WHERE status = 'PENDING' AND (not_before IS NULL OR not_before <= now())
-              AND (enqueued_at IS NULL OR enqueued_at < now() - make_interval(secs => \(Double(seconds))))
+            WHERE status = 'PENDING' AND (not_before IS NULL OR not_before <= \(now))
+              AND coalesce(enqueued_at, created_at) <= \(cutoff)
             ORDER BY created_at LIMIT 500
             """,
             logger: logger
         )
-        var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
-        for id in ids { await publish(id, notBefore: nil) }
-        if !ids.isEmpty { logger.notice("re-published lost audit scans", metadata: ["count": "\(ids.count)"]) }
-        return ids.count
+        var candidates: [UUID] = []
+        for try await id in rows.decode(UUID.self) { candidates.append(id) }
+        guard !candidates.isEmpty else { return 0 }
+        let queued = try await queuedScans()
+        let missing = candidates.filter { !queued.contains($0) }
+        guard !missing.isEmpty else { return 0 }
+        let stillPending = try await postgres.query(
+            "SELECT id FROM audits WHERE id = ANY(\(missing)) AND status = 'PENDING' ORDER BY created_at",
+            logger: logger
+        )
+        var lost: [UUID] = []
+        for try await id in stillPending.decode(UUID.self) { lost.append(id) }
+        for id in lost { await publish(id, notBefore: nil) }
+        if !lost.isEmpty {
+            logger.notice(
+                "re-published audit scans missing from the queue",
+                metadata: ["count": "\(lost.count)", "audits": "\(lost.map { $0.uuidString.lowercased() })"]
+            )
+        }
+        return lost.count
     }
 
     public struct Filters: Sendable {

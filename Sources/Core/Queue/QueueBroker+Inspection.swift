@@ -54,7 +54,7 @@ extension QueueBroker {
         return (replies[0].int ?? 0, replies[1].int ?? 0)
     }
 
-    private func hashValues(_ key: String) async throws -> [[UInt8]] {
+    func hashValues(_ key: String) async throws -> [[UInt8]] {
         var cursor = "0"
         var values: [[UInt8]] = []
         repeat {

@@ -21,9 +21,10 @@ extension ScheduleService {
     /// `next_run_at` to the first slot after `now`, so however many slots an outage missed, one
     /// audit runs. When the organization's subscription lapsed or the integration is gone, records
     /// the skip instead. Throws `DueSlot.Superseded` when the schedule changed since `slot` was
-    /// read. Returns the publishing of the audit's scan, to run after the commit.
+    /// read. Returns the publishing of the audit's scan, to run after the commit, or nil when the
+    /// slot was skipped.
     public func dispatch(_ id: UUID, slot: Date, now: Date, auditID: UUID, on connection: PostgresConnection) async throws
-        -> DueSlot.FollowUp
+        -> DueSlot.FollowUp?
     {
         let rows = try await connection.query(
             """
@@ -59,7 +60,7 @@ extension ScheduleService {
         } catch {
             logger.error("schedule has an unreadable cron or time zone; disabling it", metadata: ["schedule": "\(id)"])
             try await connection.query("UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = \(id)", logger: logger)
-            return {}
+            return nil
         }
 
         let skip: Schedule.SkipReason? =
@@ -74,7 +75,7 @@ extension ScheduleService {
                 logger: logger
             )
             logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(id)", "reason": "\(skip.rawValue)"])
-            return {}
+            return nil
         }
         try await connection.query(
             """

@@ -113,7 +113,9 @@ public struct ScheduleService: Sendable {
         )
         for try await id in rows.decode(UUID.self) { return id }
         throw ScheduleError.validation([
-            "target.integration": [requested == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."]
+            "target.integration": [
+                requested == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."
+            ]
         ])
     }
 

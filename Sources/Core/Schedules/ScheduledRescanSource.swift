@@ -12,10 +12,20 @@ public struct ScheduledRescanSource: ScheduleSource {
     public func dueSlots(at now: Date) async throws -> [DueSlot] {
         let schedules = self.schedules
         return try await schedules.due(at: now).map { due in
-            DueSlot(schedule: Schedule.beatEntry(due.id), slot: due.slot, dispatch: .transaction { connection, taskID in
-                // The task id is UUID-shaped and the same in every beat, so it names the slot's audit.
-                try await schedules.dispatch(due.id, slot: due.slot, now: now, auditID: UUID(uuidString: taskID) ?? UUID(), on: connection)
-            })
+            DueSlot(
+                schedule: Schedule.beatEntry(due.id),
+                slot: due.slot,
+                dispatch: .transaction { connection, taskID in
+                    // The task id is UUID-shaped and the same in every beat, so it names the slot's audit.
+                    try await schedules.dispatch(
+                        due.id,
+                        slot: due.slot,
+                        now: now,
+                        auditID: UUID(uuidString: taskID) ?? UUID(),
+                        on: connection
+                    )
+                }
+            )
         }
     }
 }

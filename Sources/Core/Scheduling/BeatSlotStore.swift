@@ -18,8 +18,8 @@ public struct BeatSlotStore: Sendable {
 
     /// Claims `slot` and dispatches it in the same transaction: publishes its message through
     /// `publish`, or runs its `.transaction` body on the claiming connection (and its follow-up after
-    /// the commit). Returns the task id when this call claimed the slot, nil when it was already
-    /// dispatched or the entry superseded it.
+    /// the commit). Returns the task id when this call claimed and dispatched the slot; nil when it
+    /// was already dispatched, the entry superseded it, or the entry skipped it.
     public func claim(_ slot: DueSlot, owner: String, publish: @Sendable (TaskEnvelope) async throws -> Void) async throws -> String? {
         let taskID = Self.taskID(schedule: slot.schedule, slot: slot.slot)
         let schedule = slot.schedule

@@ -11,9 +11,10 @@ public struct DueSlot: Sendable {
         case message(@Sendable (_ taskID: String) throws -> TaskEnvelope)
         /// Write rows on the claiming transaction's connection, so the claim and its effects commit
         /// together or not at all. The returned follow-up runs after the commit (e.g. publishing
-        /// work whose row was written, which a reconciler would publish anyway if it failed).
-        /// Throwing `DueSlot.Superseded` rolls the claim back and dispatches nothing.
-        case transaction(@Sendable (_ connection: PostgresConnection, _ taskID: String) async throws -> FollowUp)
+        /// work whose row was written, which a reconciler would publish anyway if it failed); nil
+        /// means the slot was used up without dispatching anything (a recorded skip). Throwing
+        /// `DueSlot.Superseded` rolls the claim back and dispatches nothing.
+        case transaction(@Sendable (_ connection: PostgresConnection, _ taskID: String) async throws -> FollowUp?)
     }
 
     public typealias FollowUp = @Sendable () async -> Void
@@ -54,12 +55,32 @@ public struct IntervalScheduleSource: ScheduleSource {
     public struct Entry: Sendable {
         public var name: String
         public var every: Duration
-        public var message: @Sendable (_ taskID: String, _ slot: Date) throws -> TaskEnvelope
+        /// What the slot starting at the given instant dispatches.
+        public var dispatch: @Sendable (_ slot: Date) -> DueSlot.Dispatch
 
-        public init(name: String, every: Duration, message: @escaping @Sendable (_ taskID: String, _ slot: Date) throws -> TaskEnvelope) {
+        public init(name: String, every: Duration, dispatch: @escaping @Sendable (_ slot: Date) -> DueSlot.Dispatch) {
             self.name = name
             self.every = every
-            self.message = message
+            self.dispatch = dispatch
+        }
+
+        public init(name: String, every: Duration, message: @escaping @Sendable (_ taskID: String, _ slot: Date) throws -> TaskEnvelope) {
+            self.init(name: name, every: every) { slot in .message { taskID in try message(taskID, slot) } }
+        }
+
+        /// An entry whose work is SQL run in the transaction that claims its slot, by the beat
+        /// leader itself: it happens once per slot, and needs no queue or worker.
+        public static func transaction(
+            _ name: String,
+            every: Duration,
+            _ body: @escaping @Sendable (_ connection: PostgresConnection, _ slot: Date) async throws -> Void
+        ) -> Entry {
+            Entry(name: name, every: every) { slot in
+                .transaction { connection, _ in
+                    try await body(connection, slot)
+                    return {}
+                }
+            }
         }
 
         /// An entry that enqueues `payload` through `producer`'s declaration of it.
@@ -86,7 +107,7 @@ public struct IntervalScheduleSource: ScheduleSource {
         entries.map { entry in
             let period = max(entry.every.seconds, 0.001)
             let slot = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / period).rounded(.down) * period)
-            return DueSlot(schedule: entry.name, slot: slot) { taskID in try entry.message(taskID, slot) }
+            return DueSlot(schedule: entry.name, slot: slot, dispatch: entry.dispatch(slot))
         }
     }
 }

@@ -190,7 +190,7 @@ struct AuditFlowTests {
                 ) {
                     infrastructure in
                     try await AuditService(postgres: infrastructure.postgres, broker: bed.queue.broker, logger: Logger(label: "t"))
-                        .reconcile()
+                        .reconcile(grace: .zero)
                 }
                 #expect(published == 1)
                 let queued = try await bed.queue.redis.send("LLEN", bed.queue.prefix + "scans").int

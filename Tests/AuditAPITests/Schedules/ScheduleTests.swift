@@ -35,7 +35,10 @@ struct ScheduleTests {
     static func setSubscription(_ status: String, of account: Account, config: AppConfig) async throws {
         let organization = try UUID(pathParameter: account.organizationID)
         try await TestDatabase.withConnection(config.database) { connection in
-            try await connection.query("UPDATE organizations SET subscription_status = \(status) WHERE id = \(organization)", logger: logger)
+            try await connection.query(
+                "UPDATE organizations SET subscription_status = \(status) WHERE id = \(organization)",
+                logger: logger
+            )
         }
     }
 
@@ -45,7 +48,9 @@ struct ScheduleTests {
             let created = try await api.request(
                 .post,
                 "/api/v1/schedules/",
-                json: ["name": "Weekday mornings", "cron": "0 3 * * 1-5", "timezone": "Europe/Berlin", "target": ["repository": "acme/api"]],
+                json: [
+                    "name": "Weekday mornings", "cron": "0 3 * * 1-5", "timezone": "Europe/Berlin", "target": ["repository": "acme/api"],
+                ],
                 token: admin.access
             )
             #expect(created.status == .created, "\(created.text)")
@@ -100,7 +105,10 @@ struct ScheduleTests {
             #expect(ScheduleTestSupport.wallClock(enabled["next_run_at"], in: "America/New_York")?.hour == 6)
 
             let whole = try await patch(["target": ["repository": NSNull()]])
-            #expect((whole["target"] as? [String: Any])?["repository"] is NSNull, "a target without a repository audits the whole organization")
+            #expect(
+                (whole["target"] as? [String: Any])?["repository"] is NSNull,
+                "a target without a repository audits the whole organization"
+            )
 
             let list = try await api.request(.get, "/api/v1/schedules/", token: admin.access).json()
             #expect(list["count"] as? Int == 1)
@@ -113,42 +121,48 @@ struct ScheduleTests {
 
             let log = try await api.request(.get, "/api/v1/audit-log/", token: admin.access).json()
             let actions = (log["results"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-            #expect(actions.filter { $0.hasPrefix("schedule.") } == ["schedule.deleted"] + Array(repeating: "schedule.updated", count: 6) + ["schedule.created"])
+            #expect(
+                actions.filter { $0.hasPrefix("schedule.") } == ["schedule.deleted"] + Array(repeating: "schedule.updated", count: 6) + [
+                    "schedule.created"
+                ]
+            )
         }
     }
 
-    @Test(arguments: [
-        (["name": "Bad minute", "cron": "61 * * * *"], ["cron": ["minute: 61 is out of range 0-59."]]),
-        (
-            ["name": "Bad zone", "cron": "@daily", "timezone": "Mars/Olympus"],
-            ["timezone": ["Unknown time zone \"Mars/Olympus\"; use an IANA name such as Europe/Berlin, America/New_York or UTC."]]
-        ),
-        (
-            ["name": "Both", "cron": "* * *", "timezone": "europe/berlin"],
-            [
-                "cron": ["Expected 5 fields (minute hour day-of-month month day-of-week), got 3: \"* * *\"."],
-                "timezone": ["Unknown time zone \"europe/berlin\"; did you mean Europe/Berlin?"],
-            ]
-        ),
-        (
-            ["name": "Too often", "cron": "*/5 * * * *"],
-            ["cron": ["Runs as often as every 5 minutes; schedules may run at most every 15 minutes."]]
-        ),
-        (
-            ["name": "Twice at three", "cron": "0,10 3 * * *", "timezone": "Europe/Berlin"],
-            ["cron": ["Runs as often as every 10 minutes; schedules may run at most every 15 minutes."]]
-        ),
-        (["name": "No cron"], ["cron": ["This field is required."]]),
-        (["name": "  ", "cron": "@daily"], ["name": ["This field may not be blank."]]),
-        (
-            ["name": "Bad repository", "cron": "@daily", "target": ["repository": "not a repository"]],
-            ["target.repository": ["Enter a repository as owner/name."]]
-        ),
-        (
-            ["name": "Stranger's integration", "cron": "@daily", "target": ["integration": "6f1c1a4e-2b7d-4c3a-9e1f-0a1b2c3d4e5f"]],
-            ["target.integration": ["Unknown integration."]]
-        ),
-    ] as [([String: any Sendable], [String: [String]])])
+    @Test(
+        arguments: [
+            (["name": "Bad minute", "cron": "61 * * * *"], ["cron": ["minute: 61 is out of range 0-59."]]),
+            (
+                ["name": "Bad zone", "cron": "@daily", "timezone": "Mars/Olympus"],
+                ["timezone": ["Unknown time zone \"Mars/Olympus\"; use an IANA name such as Europe/Berlin, America/New_York or UTC."]]
+            ),
+            (
+                ["name": "Both", "cron": "* * *", "timezone": "europe/berlin"],
+                [
+                    "cron": ["Expected 5 fields (minute hour day-of-month month day-of-week), got 3: \"* * *\"."],
+                    "timezone": ["Unknown time zone \"europe/berlin\"; did you mean Europe/Berlin?"],
+                ]
+            ),
+            (
+                ["name": "Too often", "cron": "*/5 * * * *"],
+                ["cron": ["Runs as often as every 5 minutes; schedules may run at most every 15 minutes."]]
+            ),
+            (
+                ["name": "Twice at three", "cron": "0,10 3 * * *", "timezone": "Europe/Berlin"],
+                ["cron": ["Runs as often as every 10 minutes; schedules may run at most every 15 minutes."]]
+            ),
+            (["name": "No cron"], ["cron": ["This field is required."]]),
+            (["name": "  ", "cron": "@daily"], ["name": ["This field may not be blank."]]),
+            (
+                ["name": "Bad repository", "cron": "@daily", "target": ["repository": "not a repository"]],
+                ["target.repository": ["Enter a repository as owner/name."]]
+            ),
+            (
+                ["name": "Stranger's integration", "cron": "@daily", "target": ["integration": "6f1c1a4e-2b7d-4c3a-9e1f-0a1b2c3d4e5f"]],
+                ["target.integration": ["Unknown integration."]]
+            ),
+        ] as [([String: any Sendable], [String: [String]])]
+    )
     func invalidSchedulesAreRefusedNamingTheField(_ body: [String: any Sendable], _ errors: [String: [String]]) async throws {
         try await Self.withSchedules { api, _, admin, _ in
             let response = try await api.request(.post, "/api/v1/schedules/", json: body, token: admin.access)
@@ -161,14 +175,25 @@ struct ScheduleTests {
 
     @Test func theMinimumIntervalIsConfigurableAndAnEditIsCheckedToo() async throws {
         try await Self.withSchedules(extra: ["SCHEDULE_MIN_INTERVAL_SECONDS": "3600"]) { api, _, admin, _ in
-            let hourly = try await api.request(.post, "/api/v1/schedules/", json: ["name": "Hourly", "cron": "@hourly"], token: admin.access)
+            let hourly = try await api.request(
+                .post,
+                "/api/v1/schedules/",
+                json: ["name": "Hourly", "cron": "@hourly"],
+                token: admin.access
+            )
             #expect(hourly.status == .created, "exactly the minimum is allowed: \(hourly.text)")
             let id = try #require(try hourly.json()["id"] as? String)
             let tooOften = try await api.request(.patch, "/api/v1/schedules/\(id)/", json: ["cron": "*/30 * * * *"], token: admin.access)
             #expect(tooOften.status == .badRequest)
-            #expect(try tooOften.json()["cron"] as? [String] == ["Runs as often as every 30 minutes; schedules may run at most every hour."])
+            #expect(
+                try tooOften.json()["cron"] as? [String] == ["Runs as often as every 30 minutes; schedules may run at most every hour."]
+            )
             let garbage = try await api.request(.patch, "/api/v1/schedules/\(id)/", json: ["cron": "nope"], token: admin.access)
-            #expect(try garbage.json()["cron"] as? [String] == ["Expected 5 fields (minute hour day-of-month month day-of-week), got 1: \"nope\"."])
+            #expect(
+                try garbage.json()["cron"] as? [String] == [
+                    "Expected 5 fields (minute hour day-of-month month day-of-week), got 1: \"nope\"."
+                ]
+            )
             let unchanged = try await api.request(.get, "/api/v1/schedules/\(id)/", token: admin.access).json()
             #expect(unchanged["cron"] as? String == "@hourly", "a refused change changes nothing")
         }
@@ -199,7 +224,9 @@ struct ScheduleTests {
             #expect(try await api.request(.delete, "/api/v1/schedules/\(paused)/", token: admin.access).status == .noContent)
 
             try await Self.setSubscription("active", of: admin, config: config)
-            #expect(try await api.request(.patch, "/api/v1/schedules/\(active)/", json: ["enabled": true], token: admin.access).status == .ok)
+            #expect(
+                try await api.request(.patch, "/api/v1/schedules/\(active)/", json: ["enabled": true], token: admin.access).status == .ok
+            )
         }
     }
 

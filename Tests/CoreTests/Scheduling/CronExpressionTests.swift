@@ -85,7 +85,9 @@ struct CronExpressionTests {
     }
 
     @Test func everyBadFieldIsReported() {
-        #expect(throws: CronError(["minute: 61 is out of range 0-59.", "month: \"x\" is not a number from 1 to 12 or a month name (JAN-DEC)."])) {
+        #expect(
+            throws: CronError(["minute: 61 is out of range 0-59.", "month: \"x\" is not a number from 1 to 12 or a month name (JAN-DEC)."])
+        ) {
             try CronExpression(parsing: "61 * * x *")
         }
     }

@@ -1,6 +1,7 @@
-/// `audits.reconcile`: publishes the scans of audits that are PENDING without a live message (the
-/// API could not reach Redis, or a message was lost). Beat sends it every minute; scans are
-/// idempotent, so an occasional second message is harmless.
+/// `audits.reconcile`: publishes the scans of audits that are PENDING without a message in the
+/// queue (ready, unacknowledged or delayed) after a grace period: the API could not reach Redis, or
+/// a message was lost. Beat sends it every minute; scans are idempotent, so an occasional second
+/// message is harmless.
 public struct ReconcileAuditsTask: TaskPayload, Equatable {
     public static let declaration = TaskDeclaration(
         name: "audits.reconcile",
