@@ -52,15 +52,33 @@ public enum TestDatabase {
         return TestEnvironment.adminDatabase.with(database: name)
     }
 
-    /// Runs `body` on a connection of its own to `settings`.
+    /// Runs `body` on a connection of its own to `settings`. When the whole suite starts at once, a
+    /// 2-core machine can take longer than the connect timeout to accept every connection: a connect
+    /// that times out (before `body` ran) is tried again.
     public static func withConnection<Value: Sendable>(
         _ settings: DatabaseSettings,
         _ body: (PostgresConnection) async throws -> Value
     ) async throws -> Value {
-        try await PostgresConnection.withConnection(to: settings, logger: logger, body)
+        var attempt = 0
+        while true {
+            var started = false
+            do {
+                return try await PostgresConnection.withConnection(to: settings, logger: logger) { connection in
+                    started = true
+                    return try await body(connection)
+                }
+            } catch let error as PSQLError where !started && error.code == .connectionError && attempt < 5 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(200 * attempt))
+            }
+        }
     }
 
+    /// At most a few administrative connections (clones of the template) at a time, so the suite's
+    /// start does not flood PostgreSQL with connection attempts.
+    private static let adminGate = AsyncGate(limit: 4)
+
     private static func admin<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
-        try await withConnection(TestEnvironment.adminDatabase, body)
+        try await adminGate.run { try await withConnection(TestEnvironment.adminDatabase, body) }
     }
 }

@@ -8,14 +8,15 @@ public struct Schedule: Equatable, Sendable {
     public enum SkipReason: String, CaseIterable, Sendable {
         /// The organization's subscription no longer allows premium features.
         case subscriptionInactive = "subscription_inactive"
-        /// The schedule's integration was removed.
-        case integrationRemoved = "integration_removed"
+        /// The schedule names no integration (it was removed, or none was connected when the
+        /// schedule was created) and the organization has none to use instead.
+        case noIntegration = "no_integration"
     }
 
     public let id: UUID
     public let organizationID: UUID
     public let name: String
-    /// Nil once the integration was removed.
+    /// Nil when none was connected or it was removed: runs then use the organization's first one.
     public let integrationID: UUID?
     /// `owner/name`, or nil for the whole GitHub organization.
     public let repository: String?

@@ -63,8 +63,12 @@ extension ScheduleService {
             return nil
         }
 
+        var integration = schedule.integrationID
+        if integration == nil {
+            integration = try await firstIntegration(of: schedule.organizationID, on: connection)
+        }
         let skip: Schedule.SkipReason? =
-            !subscription.allowsPremium(at: now) ? .subscriptionInactive : schedule.integrationID == nil ? .integrationRemoved : nil
+            !subscription.allowsPremium(at: now) ? .subscriptionInactive : integration == nil ? .noIntegration : nil
         if let skip {
             try await connection.query(
                 """
@@ -80,7 +84,7 @@ extension ScheduleService {
         try await connection.query(
             """
             INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, schedule_id, scheduled_for)
-            VALUES (\(auditID), \(schedule.organizationID), \(schedule.integrationID), \(schedule.repository), '{}', 'schedule', NULL,
+            VALUES (\(auditID), \(schedule.organizationID), \(integration), \(schedule.repository), '{}', 'schedule', NULL,
                     \(id), \(slot))
             """,
             logger: logger

@@ -101,22 +101,27 @@ public struct ScheduleService: Sendable {
         return schedule
     }
 
-    /// The integration a target names, or the organization's first one when it names none.
-    func resolveIntegration(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID {
+    /// The integration a target names (400 if the organization has no such integration), or the
+    /// organization's first one when it names none; nil when it names none and the organization has
+    /// none yet (runs then use the first one connected by the time they come).
+    func resolveIntegration(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
+        guard let requested else { return try await firstIntegration(of: organizationID, on: connection) }
         let rows = try await connection.query(
-            """
-            SELECT id FROM integrations
-            WHERE organization_id = \(organizationID) AND (\(requested)::uuid IS NULL OR id = \(requested))
-            ORDER BY created_at, id LIMIT 1
-            """,
+            "SELECT id FROM integrations WHERE organization_id = \(organizationID) AND id = \(requested)",
             logger: logger
         )
         for try await id in rows.decode(UUID.self) { return id }
-        throw ScheduleError.validation([
-            "target.integration": [
-                requested == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."
-            ]
-        ])
+        throw ScheduleError.validation(["target.integration": ["Unknown integration."]])
+    }
+
+    /// The organization's oldest integration, if any.
+    func firstIntegration(of organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
+        let rows = try await connection.query(
+            "SELECT id FROM integrations WHERE organization_id = \(organizationID) ORDER BY created_at, id LIMIT 1",
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
     }
 
     func record(_ action: String, _ schedule: Schedule, principal: Principal, ip: String, on connection: PostgresConnection) async throws {

@@ -292,12 +292,58 @@ struct ScheduleTests {
             #expect(removed.status == .noContent)
             #expect(try await ScheduleTestSupport.beatTick(config: config, at: afterSkip).isEmpty)
             schedule = try await api.request(.get, "/api/v1/schedules/\(id)/", token: admin.access).json()
-            #expect(schedule["last_skip_reason"] as? String == "integration_removed")
+            #expect(schedule["last_skip_reason"] as? String == "no_integration")
             #expect((schedule["target"] as? [String: Any])?["integration"] is NSNull)
 
             // A disabled schedule is never due.
             _ = try await api.request(.patch, "/api/v1/schedules/\(id)/", json: ["enabled": false], token: admin.access)
             #expect(try await ScheduleTestSupport.beatTick(config: config, at: afterSkip.addingTimeInterval(400 * 86_400)).isEmpty)
+        }
+    }
+
+    @Test func aScheduleCreatedBeforeGitHubIsConnectedRunsOnceItIs() async throws {
+        let environment = ["QUEUE_KEY_PREFIX": "test:\(UUID().uuidString.prefix(8)):"]
+        try await withIdentityAPI(extra: environment) { api, config in
+            let admin = try await api.register()
+            let created = try await api.request(
+                .post,
+                "/api/v1/schedules/",
+                json: ["name": "Early", "cron": "@hourly"],
+                token: admin.access
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let body = try created.json()
+            let id = try #require(body["id"] as? String)
+            #expect((body["target"] as? [String: Any])?["integration"] is NSNull)
+            let unknown = try await api.request(
+                .post,
+                "/api/v1/schedules/",
+                json: ["name": "Named", "cron": "@hourly", "target": ["integration": UUID().uuidString]],
+                token: admin.access
+            )
+            #expect(unknown.status == .badRequest)
+            #expect(try unknown.json()["target.integration"] as? [String] == ["Unknown integration."])
+
+            let slot = try #require(ScheduleTestSupport.date(body["next_run_at"]))
+            #expect(try await ScheduleTestSupport.beatTick(config: config, at: slot).isEmpty)
+            var schedule = try await api.request(.get, "/api/v1/schedules/\(id)/", token: admin.access).json()
+            #expect(schedule["last_skip_reason"] as? String == "no_integration")
+
+            let integration = try await IdentityFixtures.integration(
+                in: try UUID(pathParameter: admin.organizationID),
+                token: "ghp_later",
+                baseURL: config.github.apiURL,
+                fernetKeys: config.secrets.fernetKeys,
+                database: config.database
+            )
+            let following = try #require(ScheduleTestSupport.date(schedule["next_run_at"]))
+            let dispatched = try await ScheduleTestSupport.beatTick(config: config, at: following)
+            #expect(dispatched.count == 1)
+            let audit = try await api.request(.get, "/api/v1/audits/\(try #require(dispatched.first))/", token: admin.access).json()
+            #expect(audit["integration"] as? String == integration.apiString)
+            schedule = try await api.request(.get, "/api/v1/schedules/\(id)/", token: admin.access).json()
+            #expect(schedule["last_skip_reason"] is NSNull)
+            #expect((schedule["target"] as? [String: Any])?["integration"] is NSNull, "still whichever integration comes first")
         }
     }
 

@@ -6,7 +6,8 @@ CREATE TABLE schedules (
     organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
     -- The target: an integration and one repository (owner/name), or its whole GitHub organization
-    -- (repository NULL). A removed integration leaves the schedule in place, skipping its runs.
+    -- (repository NULL). NULL integration (none connected yet, or removed): the organization's first
+    -- integration when a slot comes, and the slot is skipped if it has none.
     integration_id uuid REFERENCES integrations (id) ON DELETE SET NULL,
     repository text,
     cron text NOT NULL CHECK (length(cron) BETWEEN 1 AND 200),
@@ -18,8 +19,8 @@ CREATE TABLE schedules (
     last_slot_at timestamptz,
     last_run_at timestamptz,
     last_audit_id uuid REFERENCES audits (id) ON DELETE SET NULL,
-    -- Why the last due slot did not run (subscription_inactive, integration_removed); NULL once one runs.
-    last_skip_reason text CHECK (last_skip_reason IN ('subscription_inactive', 'integration_removed')),
+    -- Why the last due slot did not run (subscription_inactive, no_integration); NULL once one runs.
+    last_skip_reason text CHECK (last_skip_reason IN ('subscription_inactive', 'no_integration')),
     last_skipped_at timestamptz,
     created_by uuid REFERENCES users (id) ON DELETE SET NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
