@@ -17,7 +17,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIError.malformed }
         let changes = ScheduleChanges(
             name: body.name,
-            target: try body.target.map(ScheduleChanges.Target.init),
+            target: try ScheduleChanges.Target(body.target, integration: body.integration, repository: body.repository),
             cron: body.cron,
             timezone: body.timezone,
             enabled: body.enabled
@@ -38,7 +38,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw APIError.malformed }
         let changes = ScheduleChanges(
             name: body.name,
-            target: try body.target.map(ScheduleChanges.Target.init),
+            target: try ScheduleChanges.Target(body.target, integration: body.integration, repository: body.repository),
             cron: body.cron,
             timezone: body.timezone,
             enabled: body.enabled

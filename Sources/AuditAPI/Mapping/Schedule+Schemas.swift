@@ -22,14 +22,26 @@ extension Components.Schemas.Schedule {
 }
 
 extension ScheduleChanges.Target {
+    /// The request's `target`, or the top-level `integration` and `repository` shorthands (the
+    /// fields `audits/start/` takes) when `target` is absent; nil when neither is given.
+    init?(_ target: Components.Schemas.ScheduleTargetRequest?, integration: String?, repository: String?) throws {
+        if let target {
+            try self.init(integration: target.integration, repository: target.repository)
+        } else if integration != nil || repository != nil {
+            try self.init(integration: integration, repository: repository)
+        } else {
+            return nil
+        }
+    }
+
     /// An integration id that is not a UUID cannot name one of the organization's integrations.
-    init(_ request: Components.Schemas.ScheduleTargetRequest) throws {
+    init(integration text: String?, repository: String?) throws {
         var integration: UUID?
-        if let text = request.integration {
+        if let text {
             guard let id = UUID(uuidString: text) else { throw ScheduleError.validation(["target.integration": ["Unknown integration."]]) }
             integration = id
         }
-        self.init(integration: integration, repository: request.repository)
+        self.init(integration: integration, repository: repository)
     }
 }
 

@@ -347,6 +347,28 @@ struct ScheduleTests {
         }
     }
 
+    @Test func topLevelIntegrationAndRepositoryAreShorthandsForTheTarget() async throws {
+        try await Self.withSchedules { api, _, admin, integration in
+            let created = try await api.request(
+                .post,
+                "/api/v1/schedules/",
+                json: ["name": "Flat", "cron": "@daily", "integration": integration.apiString, "repository": "acme/web"],
+                token: admin.access
+            )
+            #expect(created.status == .created, "\(created.text)")
+            let id = try #require(try created.json()["id"] as? String)
+            let target = try #require(try created.json()["target"] as? [String: Any])
+            #expect(target["integration"] as? String == integration.apiString)
+            #expect(target["repository"] as? String == "acme/web")
+
+            let changed = try await api.request(.patch, "/api/v1/schedules/\(id)/", json: ["repository": "acme/api"], token: admin.access)
+            #expect((try changed.json()["target"] as? [String: Any])?["repository"] as? String == "acme/api")
+            let bad = try await api.request(.patch, "/api/v1/schedules/\(id)/", json: ["repository": "not a repo"], token: admin.access)
+            #expect(bad.status == .badRequest)
+            #expect(try bad.json()["target.repository"] as? [String] == ["Enter a repository as owner/name."])
+        }
+    }
+
     @Test func aScheduledAuditRunsInTheWorker() async throws {
         try await AuditTestBed.run(repositories: 1) { bed in
             let created = try await bed.api.request(
