@@ -38,6 +38,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
 
     let schema = try SchemaDocument.bundled()
     let auditEvents = AuditEventHub(database: config.database, logger: logger)
+    let broker = QueueBroker(redis: infrastructure.redis, settings: config.queue)
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
@@ -58,11 +59,8 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
             settings: config.billing,
             logger: logger
         ),
-        audits: AuditService(
-            postgres: infrastructure.postgres,
-            broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
-            logger: logger
-        ),
+        audits: AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger),
+        reports: ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger),
         auditEvents: auditEvents,
         secureCookies: config.isProduction
     )

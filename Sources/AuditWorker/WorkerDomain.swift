@@ -6,6 +6,8 @@ import Logging
 struct WorkerDomain: Sendable {
     let scanner: AuditScanner
     let audits: AuditService
+    let reports: ReportService
+    let reportGenerator: ReportGenerator
     let producer: TaskProducer
 
     init(config: AppConfig, infrastructure: Infrastructure, broker: QueueBroker, logger: Logger) throws {
@@ -19,6 +21,8 @@ struct WorkerDomain: Sendable {
         )
         self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
         self.audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.reports = ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)
         self.producer = TaskProducer(broker: broker)
     }
 }

@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let integrations: IntegrationService
     let billing: BillingService
     let audits: AuditService
+    let reports: ReportService
     let auditEvents: AuditEventHub
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool

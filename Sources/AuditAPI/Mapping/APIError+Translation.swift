@@ -17,6 +17,8 @@ extension APIError {
             self = APIError(error)
         case let error as AuditError:
             self = APIError(error)
+        case let error as ReportError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -42,6 +44,8 @@ extension APIError {
         case let error as BillingError:
             self = APIError(error)
         case let error as AuditError:
+            self = APIError(error)
+        case let error as ReportError:
             self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)
