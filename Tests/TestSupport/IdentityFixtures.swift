@@ -1,4 +1,5 @@
 import Core
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -110,6 +111,29 @@ extension IdentityFixtures {
                 """
                 INSERT INTO organizations (name, slug, trial_ends_at)
                 VALUES ('Fixture', \("fixture-\(UUID().uuidString.prefix(8).lowercased())"), now() + interval '14 days')
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+}
+
+extension IdentityFixtures {
+    /// A report of a new finished audit of `organizationID` in `status`; a READY one carries a small
+    /// stand-in PDF with its hash and size. Returns the report id.
+    public static func report(in organizationID: UUID, status: String, database: DatabaseSettings) async throws -> UUID {
+        let audit = try await IdentityFixtures.audit(in: organizationID, status: "PASS", database: database)
+        let pdf: [UInt8]? = status == "READY" ? Array("%PDF-1.4\n% fixture\n%%EOF\n".utf8) : nil
+        return try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO reports (organization_id, audit_id, status, pdf, sha256, size, finished_at)
+                VALUES (\(organizationID), \(audit), \(status), \(pdf.map { ByteBuffer(bytes: $0) }),
+                        \(pdf.map { Hex.encode(SHA256.hash(data: $0)) }), \(pdf?.count),
+                        CASE WHEN \(status) IN ('READY', 'ERROR') THEN now() END)
                 RETURNING id
                 """,
                 logger: logger

@@ -8,7 +8,8 @@ import TestSupport
 @testable import AuditAPI
 
 /// An API, a fake GitHub organization `acme`, a connected integration and (when asked) a real
-/// `AuditWorker` process, all on one test database and one private queue prefix.
+/// `AuditWorker` process consuming the `scans` and `reports` queues, all on one test database and
+/// one private queue prefix.
 struct AuditTestBed: Sendable {
     let api: APIClient
     let config: AppConfig
@@ -22,6 +23,7 @@ struct AuditTestBed: Sendable {
     static func run<Value: Sendable>(
         repositories: Int = 3,
         worker: Bool = true,
+        organization: String? = nil,
         _ body: @Sendable (AuditTestBed) async throws -> Value
     ) async throws -> Value {
         let github = try await FakeGitHub()
@@ -43,7 +45,7 @@ struct AuditTestBed: Sendable {
             workerEnvironment.merge(environment) { _, new in new }
             let process = try ChildProcess(
                 TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
-                arguments: ["worker", "--queues", "scans", "--concurrency", "2"],
+                arguments: ["worker", "--queues", "scans,reports", "--concurrency", "2"],
                 environment: workerEnvironment
             )
             workerProcess = process
@@ -52,7 +54,7 @@ struct AuditTestBed: Sendable {
         defer { if let workerProcess { Task { await workerProcess.terminate() } } }
         return try await withAPI(extra: environment, database: database) { client, config in
             let api = APIClient(client)
-            let admin = try await api.register()
+            let admin = if let organization { try await api.register(organization: organization) } else { try await api.register() }
             let connected = try await api.request(
                 .post,
                 "/api/v1/integrations/github/",
