@@ -48,7 +48,7 @@ public struct PDFTools: Sendable {
     /// Every word with its box in points (`pdftotext -bbox`), per page (1-based).
     public func words() async throws -> [(page: Int, text: String, xMin: Double, yMin: Double, xMax: Double, yMax: Double)] {
         let html = try await Self.run("pdftotext", ["-bbox", url.path, "-"])
-        var result: [(Int, String, Double, Double, Double, Double)] = []
+        var result: [(page: Int, text: String, xMin: Double, yMin: Double, xMax: Double, yMax: Double)] = []
         var page = 0
         for line in html.split(separator: "\n") {
             if line.contains("<page ") {

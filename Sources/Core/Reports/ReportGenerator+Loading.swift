@@ -13,7 +13,9 @@ extension ReportGenerator {
             throw PermanentFailure(description: "the audit of report \(reportID) no longer exists")
         }
         guard audit.status == .pass || audit.status == .fail else {
-            throw PermanentFailure(description: "the audit is \(audit.status.rawValue); reports are made of audits that finished PASS or FAIL")
+            throw PermanentFailure(
+                description: "the audit is \(audit.status.rawValue); reports are made of audits that finished PASS or FAIL"
+            )
         }
         let names = try await postgres.query(
             """

@@ -9,16 +9,16 @@ extension ReportRenderer {
             content.audit.status == .pass
             ? "The audit <b>passed</b>: no HIGH-severity check failed."
             : "The audit <b>failed</b>: at least one HIGH-severity check failed."
-        document.paragraph(
-            "\(result) \(ReportFormat.count(facts.checks.count)) checks produced \(ReportFormat.count(tally.total)) results on "
-                + "\(ReportFormat.count(facts.resources)) resources: \(ReportFormat.count(tally.count(.pass))) passed, "
-                + "\(ReportFormat.count(tally.count(.fail))) failed, \(ReportFormat.count(tally.count(.error))) could not be evaluated "
-                + "(ERROR) and \(ReportFormat.count(tally.count(.notApplicable))) did not apply."
-                + (content.audit.score.map {
-                    " The score, \($0) / 100, weighs the decided results by severity (HIGH 5, MEDIUM 3, LOW 1)."
-                } ?? ""),
-            markup: true
-        )
+        let counts =
+            "\(ReportFormat.count(facts.checks.count)) checks produced \(ReportFormat.count(tally.total)) results on "
+            + "\(ReportFormat.count(facts.resources)) resources: \(ReportFormat.count(tally.count(.pass))) passed, "
+            + "\(ReportFormat.count(tally.count(.fail))) failed, \(ReportFormat.count(tally.count(.error))) could not be "
+            + "evaluated (ERROR) and \(ReportFormat.count(tally.count(.notApplicable))) did not apply."
+        var score = ""
+        if let value = content.audit.score {
+            score = " The score, \(value) / 100, weighs the decided results by severity (HIGH 5, MEDIUM 3, LOW 1)."
+        }
+        document.paragraph(result + " " + counts + score, markup: true)
         document.space(4)
         document.barChart(
             title: "Results by status",
@@ -30,7 +30,8 @@ extension ReportRenderer {
         )
         document.heading("Results by status and severity")
         let statuses = CheckStatus.allCases
-        let columns = [TableColumn(title: "Severity", share: 1.3)] + statuses.map { TableColumn(title: label($0), share: 1) }
+        let columns =
+            [TableColumn(title: "Severity", share: 1.3)] + statuses.map { TableColumn(title: label($0), share: 1) }
             + [TableColumn(title: "Total", share: 1)]
         var rows: [[TableCell]] = Severity.allCases.map { severity in
             [TableCell(severity.rawValue, style: .cellBold, color: Color.of(severity))]
@@ -49,7 +50,10 @@ extension ReportRenderer {
             document.paragraph("No check failed.")
         } else {
             document.table(
-                [TableColumn(title: "Check", share: 3.2), TableColumn(title: "Severity", share: 0.9), TableColumn(title: "Failed on", share: 1.3)],
+                [
+                    TableColumn(title: "Check", share: 3.2), TableColumn(title: "Severity", share: 0.9),
+                    TableColumn(title: "Failed on", share: 1.3),
+                ],
                 rows: failed.prefix(12).map { check in
                     [
                         TableCell(escaped(check.title), markup: true),
@@ -71,7 +75,9 @@ extension ReportRenderer {
             "Each control lists the checks that support it and how they ended across the audited resources. A check fails "
                 + "when it failed on any resource; ERROR means GitHub's answers did not allow a verdict."
         )
-        for (name, framework) in [("SOC 2 (2017 Trust Services Criteria)", \ReportFacts.CheckResult.soc2), ("ISO/IEC 27001:2022 Annex A", \.iso27001)] {
+        for (name, framework) in [
+            ("SOC 2 (2017 Trust Services Criteria)", \ReportFacts.CheckResult.soc2), ("ISO/IEC 27001:2022 Annex A", \.iso27001),
+        ] {
             document.heading(name)
             let controls = facts.controls(framework)
             if controls.isEmpty {

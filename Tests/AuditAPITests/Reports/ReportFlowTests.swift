@@ -37,7 +37,9 @@ struct ReportFlowTests {
             #expect(created["audit"] as? String == auditID)
             #expect(created["status"] as? String == "PENDING")
             #expect(created["created_at"] is String)
-            #expect(created["size"] is NSNull && created["sha256"] is NSNull && created["error"] is NSNull && created["finished_at"] is NSNull)
+            #expect(
+                created["size"] is NSNull && created["sha256"] is NSNull && created["error"] is NSNull && created["finished_at"] is NSNull
+            )
             #expect(requested.headers[.location] == "/api/v1/reports/\(reportID)/")
 
             let report = try await Self.settled(bed, report: reportID)
@@ -160,7 +162,8 @@ struct ReportFlowTests {
             let audit = try await IdentityFixtures.audit(in: organization, status: "PASS", database: bed.config.database)
             let logger = Logger(label: "t")
             // The audit turns unusable between the request and the rendering.
-            let reportID = try await Infrastructure.withRunning(config: bed.config, applicationName: "tests", logger: logger) { infrastructure in
+            let reportID = try await Infrastructure.withRunning(config: bed.config, applicationName: "tests", logger: logger) {
+                infrastructure in
                 let unpublished = ReportService(postgres: infrastructure.postgres, dispatch: { _ in }, logger: logger)
                 let principal = Principal(
                     userID: try #require(UUID(uuidString: bed.admin.userID)),
@@ -174,7 +177,9 @@ struct ReportFlowTests {
                 try await infrastructure.postgres.query("UPDATE audits SET status = 'ERROR' WHERE id = \(audit)", logger: logger)
                 try await infrastructure.postgres.query("UPDATE reports SET enqueued_at = NULL WHERE id = \(report.id)", logger: logger)
                 // The reconciler publishes it, as beat's job would.
-                #expect(try await ReportService(postgres: infrastructure.postgres, broker: bed.queue.broker, logger: logger).reconcile() == 1)
+                #expect(
+                    try await ReportService(postgres: infrastructure.postgres, broker: bed.queue.broker, logger: logger).reconcile() == 1
+                )
                 return report.id.apiString
             }
             let report = try await Self.settled(bed, report: reportID)

@@ -46,11 +46,23 @@ struct ReportBenchmark {
             walls.append(wall)
             lines.append(
                 String(
-                    format: "render %d: %.3f s wall, %.3f s CPU, %d pages, %d bytes", run, wall, cpu, rendered.pages, rendered.bytes.count
+                    format: "render %d: %.3f s wall, %.3f s CPU, %d pages, %d bytes",
+                    run,
+                    wall,
+                    cpu,
+                    rendered.pages,
+                    rendered.bytes.count
                 )
             )
         }
-        lines.append(String(format: "render median %.3f s, best %.3f s; peak RSS %d MiB", walls.sorted()[walls.count / 2], walls.min() ?? 0, Self.maxRSS))
+        lines.append(
+            String(
+                format: "render median %.3f s, best %.3f s; peak RSS %d MiB",
+                walls.sorted()[walls.count / 2],
+                walls.min() ?? 0,
+                Self.maxRSS
+            )
+        )
 
         // The whole task: read the evidence from PostgreSQL (one 5 MB answer among them), render, store.
         let database = try await TestDatabase.migrated()
@@ -73,8 +85,11 @@ struct ReportBenchmark {
                 let elapsed = ContinuousClock.now - start
                 lines.append(
                     String(
-                        format: "task %d (load + render + store, one 5 MB answer): %.3f s, %@, peak RSS %d MiB", run,
-                        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, "\(outcome)", Self.maxRSS
+                        format: "task %d (load + render + store, one 5 MB answer): %.3f s, %@, peak RSS %d MiB",
+                        run,
+                        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                        "\(outcome)",
+                        Self.maxRSS
                     )
                 )
             }

@@ -97,7 +97,13 @@ enum ReportContentFixture {
     }
 
     /// One evidence row whose single answer is `body`.
-    static func row(check: String = "secret_scanning_enabled", resource: String, status: CheckStatus = .fail, sentence: String, body: String)
+    static func row(
+        check: String = "secret_scanning_enabled",
+        resource: String,
+        status: CheckStatus = .fail,
+        sentence: String,
+        body: String
+    )
         -> ReportContent.Evidence
     {
         let definition = CheckCatalogue.check(id: check)!.definition
@@ -111,7 +117,15 @@ enum ReportContentFixture {
             sentence: sentence,
             collectedAt: Date(timeIntervalSince1970: 1_795_000_000),
             sha256: String(repeating: "ab", count: 32),
-            responses: [ReportContent.Response(method: "GET", url: "https://api.github.com/repos/\(resource)", status: 200, body: body, length: body.count)],
+            responses: [
+                ReportContent.Response(
+                    method: "GET",
+                    url: "https://api.github.com/repos/\(resource)",
+                    status: 200,
+                    body: body,
+                    length: body.count
+                )
+            ],
             responseCount: 1
         )
     }

@@ -17,13 +17,20 @@ struct ReportRendererTests {
         #expect((6...60).contains(pages), "\(pages) pages for 60 rows")
         let text = try await pdf.text()
         #expect(text.contains(ReportContentFixture.organization), "the organization name, Unicode intact")
-        for heading in ["Security compliance audit report", "Executive summary", "Control coverage", "Findings", "Evidence integrity", "Evidence appendix"] {
+        for heading in [
+            "Security compliance audit report", "Executive summary", "Control coverage", "Findings", "Evidence integrity",
+            "Evidence appendix",
+        ] {
             #expect(text.contains(heading), "\(heading)")
         }
-        for section in ["SOC 2 (2017 Trust Services Criteria)", "ISO/IEC 27001:2022 Annex A", "Results by status", "Why it matters", "How to fix it"] {
+        for section in [
+            "SOC 2 (2017 Trust Services Criteria)", "ISO/IEC 27001:2022 Annex A", "Results by status", "Why it matters", "How to fix it",
+        ] {
             #expect(text.contains(section), "\(section)")
         }
-        let failedTitles = Set(content.evidence.filter { $0.status == .fail }.map { CheckCatalogue.check(id: $0.checkID)!.definition.title })
+        let failedTitles = Set(
+            content.evidence.filter { $0.status == .fail }.map { CheckCatalogue.check(id: $0.checkID)!.definition.title }
+        )
         #expect(!failedTitles.isEmpty)
         let flat = text.replacingOccurrences(of: "\n", with: " ")
         for title in failedTitles { #expect(flat.contains(title), "failed check \(title)") }
@@ -34,7 +41,9 @@ struct ReportRendererTests {
         for page in 1...pages {
             let pageText = try await pdf.text(page: page)
             #expect(pageText.contains("Page \(page) of \(pages)"), "footer of page \(page)")
-            if page > 1 { #expect(pageText.contains("AuditMate audit report · \(ReportContentFixture.organization)"), "header of page \(page)") }
+            if page > 1 {
+                #expect(pageText.contains("AuditMate audit report · \(ReportContentFixture.organization)"), "header of page \(page)")
+            }
         }
         #expect(rendered.unknownGlyphs == 0, "every glyph had a font")
         let info = try await pdf.info()
@@ -76,11 +85,30 @@ struct ReportRendererTests {
         var limits = ReportLimits()
         limits.lines = 400
         limits.bodyCharacters = 12_000
-        let row = ReportContentFixture.row(resource: "acme/huge", sentence: "A very long answer.", body: String(huge.prefix(limits.bodyCharacters)))
+        let row = ReportContentFixture.row(
+            resource: "acme/huge",
+            sentence: "A very long answer.",
+            body: String(huge.prefix(limits.bodyCharacters))
+        )
         let hugeRow = ReportContent.Evidence(
-            checkID: row.checkID, resource: row.resource, status: row.status, severity: row.severity, soc2: row.soc2,
-            iso27001: row.iso27001, sentence: row.sentence, collectedAt: row.collectedAt, sha256: row.sha256,
-            responses: [ReportContent.Response(method: "GET", url: "https://api.github.com/repos/acme/huge", status: 200, body: String(huge.prefix(limits.bodyCharacters)), length: huge.count)],
+            checkID: row.checkID,
+            resource: row.resource,
+            status: row.status,
+            severity: row.severity,
+            soc2: row.soc2,
+            iso27001: row.iso27001,
+            sentence: row.sentence,
+            collectedAt: row.collectedAt,
+            sha256: row.sha256,
+            responses: [
+                ReportContent.Response(
+                    method: "GET",
+                    url: "https://api.github.com/repos/acme/huge",
+                    status: 200,
+                    body: String(huge.prefix(limits.bodyCharacters)),
+                    length: huge.count
+                )
+            ],
             responseCount: 1
         )
         let rendered = try ReportRenderer.render(ReportContentFixture.content(rows: 3, limits: limits, extra: [hugeRow]))

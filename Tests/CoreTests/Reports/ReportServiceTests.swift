@@ -33,7 +33,7 @@ struct ReportServiceTests {
             )
         }
 
-        func sql<Value: Sendable>(_ query: PostgresQuery, as: Value.Type) async throws -> Value? {
+        func sql<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as: Value.Type) async throws -> Value? {
             let rows = try await infrastructure.postgres.query(query, logger: logger)
             for try await value in rows.decode(Value.self) { return value }
             return nil
@@ -76,8 +76,12 @@ struct ReportServiceTests {
 
             await #expect(throws: IdentityError.notFound) { try await bed.service.create(bed.principal(), auditID: foreign) }
             await #expect(throws: IdentityError.notFound) { try await bed.service.create(bed.principal(role: .viewer), auditID: foreign) }
-            await #expect(throws: IdentityError.permissionDenied) { try await bed.service.create(bed.principal(role: .viewer), auditID: finished) }
-            await #expect(throws: IdentityError.paymentRequired) { try await bed.service.create(bed.principal(premium: false), auditID: finished) }
+            await #expect(throws: IdentityError.permissionDenied) {
+                try await bed.service.create(bed.principal(role: .viewer), auditID: finished)
+            }
+            await #expect(throws: IdentityError.paymentRequired) {
+                try await bed.service.create(bed.principal(premium: false), auditID: finished)
+            }
             await #expect(throws: ReportError.self) { try await bed.service.create(bed.principal(), auditID: running) }
             await #expect(throws: ReportError.self) { try await bed.service.create(bed.principal(), auditID: canceled) }
             let count = try await bed.sql("SELECT count(*) FROM reports", as: Int.self)
@@ -171,7 +175,10 @@ struct ReportServiceTests {
                 ? "{\"blob\":\"" + String(repeating: "x", count: hugeBody - 11) + "\"}"
                 : ReportContentFixture.repositoryBody("repo-\(index)", index: index)
             let responses = EvidenceHash.canonical([
-                ["method": "GET", "url": "https://api.github.com/repos/acme/repo-\(index)", "status": 200, "headers": [String: String](), "body": body, "revalidated": false]
+                [
+                    "method": "GET", "url": "https://api.github.com/repos/acme/repo-\(index)", "status": 200, "headers": [String: String](),
+                    "body": body, "revalidated": false,
+                ]
             ])
             let status = index % 3 == 0 ? "FAIL" : "PASS"
             try await infrastructure.postgres.query(

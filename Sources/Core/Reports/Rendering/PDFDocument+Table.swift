@@ -53,7 +53,13 @@ extension PDFDocument {
         for row in rows {
             let cells = row.enumerated().map { index, cell in
                 counted(
-                    TextLayout(self, cell.text, style: cell.style, width: widths[min(index, widths.count - 1)] - 2 * padding, markup: cell.markup)
+                    TextLayout(
+                        self,
+                        cell.text,
+                        style: cell.style,
+                        width: widths[min(index, widths.count - 1)] - 2 * padding,
+                        markup: cell.markup
+                    )
                 )
             }
             let rowHeight = (cells.map(\.height).max() ?? 0) + 2 * padding
@@ -70,7 +76,9 @@ extension PDFDocument {
                 for (index, layout) in cells.enumerated() {
                     var height = 0.0
                     var end = next[index]
-                    while end < layout.lines.count && (height + layout.lines[end].height <= available || end == next[index] && isAtTopOfPageBelowHeader(headerHeight)) {
+                    while end < layout.lines.count
+                        && (height + layout.lines[end].height <= available || end == next[index] && isAtTopOfPageBelowHeader(headerHeight))
+                    {
                         height += layout.lines[end].height
                         end += 1
                     }

@@ -41,7 +41,7 @@ final class PDFDocument {
     init(title: String, author: String, created: Date, headerTitle: String, footerText: String, maximumBytes: Int) throws {
         output = PDFOutput(limit: maximumBytes)
         surface = cairo_pdf_surface_create_for_stream(
-            PDFOutput.write,
+            { closure, data, length in PDFOutput.receive(closure, data, length) },
             Unmanaged.passUnretained(output).toOpaque(),
             Page.width,
             Page.height
@@ -172,7 +172,9 @@ final class PDFDocument {
         if number > 1 {
             let left = counted(TextLayout(self, escaped(headerTitle), style: .margin, width: width * 0.62, markup: true))
             draw(left, at: Page.left, top: 30, on: pdf, color: TextStyle.margin.color)
-            let right = counted(TextLayout(self, escaped(section), style: .margin, width: width * 0.36, alignment: PANGO_ALIGN_RIGHT, markup: true))
+            let right = counted(
+                TextLayout(self, escaped(section), style: .margin, width: width * 0.36, alignment: PANGO_ALIGN_RIGHT, markup: true)
+            )
             draw(right, at: Page.left + width * 0.64, top: 30, on: pdf, color: TextStyle.margin.color)
             cairo_set_source_rgb(pdf, Color.rule.red, Color.rule.green, Color.rule.blue)
             cairo_rectangle(pdf, Page.left, 46, width, 0.5)

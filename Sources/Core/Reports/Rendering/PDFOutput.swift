@@ -10,8 +10,8 @@ final class PDFOutput {
         self.limit = limit
     }
 
-    /// The C callback cairo calls with each chunk; `closure` is an unretained `PDFOutput`.
-    static let write: cairo_write_func_t = { closure, data, length in
+    /// Appends one chunk cairo wrote; `closure` is an unretained `PDFOutput`.
+    static func receive(_ closure: UnsafeMutableRawPointer?, _ data: UnsafePointer<UInt8>?, _ length: UInt32) -> cairo_status_t {
         guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
         let output = Unmanaged<PDFOutput>.fromOpaque(closure).takeUnretainedValue()
         guard output.bytes.count + Int(length) <= output.limit else { return CAIRO_STATUS_WRITE_ERROR }
