@@ -7,7 +7,7 @@ struct AuditAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuditAPI",
         abstract: "AuditMate HTTP API.",
-        subcommands: [Serve.self, Migrate.self, RotateSecrets.self, DeactivateUser.self, ActivateUser.self],
+        subcommands: [Serve.self, Migrate.self, RotateSecrets.self, DeactivateUser.self, ActivateUser.self, HealthCheck.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -22,6 +22,24 @@ extension AuditAPICommand {
             await Startup.run {
                 try await buildApplication(config: config).runService()
             }
+        }
+    }
+
+    struct HealthCheck: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "healthcheck",
+            abstract: "Exit 0 if the API on this host answers GET /healthz (for Docker's HEALTHCHECK)."
+        )
+
+        @Option(help: "The path to ask: /healthz (alive) or /readyz (PostgreSQL and Redis answer too).")
+        var path = "/healthz"
+
+        func run() async throws {
+            let http = Startup.configuration().http
+            // A wildcard listen address is reachable on loopback; an IPv6 literal needs brackets in a URL.
+            var host = ["0.0.0.0", "::", "[::]"].contains(http.host) ? "127.0.0.1" : http.host
+            if host.contains(":") && !host.hasPrefix("[") { host = "[\(host)]" }
+            await LocalProbe.exitWithHealth(of: "http://\(host):\(http.port)\(path)")
         }
     }
 

@@ -8,7 +8,7 @@ struct AuditWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuditWorker",
         abstract: "AuditMate background worker.",
-        subcommands: [Work.self, Beat.self, Inspect.self, Dead.self, Check.self, Benchmark.self],
+        subcommands: [Work.self, Beat.self, Inspect.self, Dead.self, Check.self, HealthCheck.self, Benchmark.self],
         defaultSubcommand: Work.self
     )
 }
@@ -57,6 +57,20 @@ extension AuditWorkerCommand {
             await Startup.run {
                 try await buildWorker(config: config, plan: plan, startupPatience: .seconds(startupTimeout)).run()
             }
+        }
+    }
+
+    struct HealthCheck: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "healthcheck",
+            abstract: "Exit 0 if the worker on this host answers GET /healthz on its --metrics-port (for Docker's HEALTHCHECK)."
+        )
+
+        @Option(help: "The worker's --metrics-port.")
+        var metricsPort: Int
+
+        func run() async throws {
+            await LocalProbe.exitWithHealth(of: "http://127.0.0.1:\(metricsPort)/healthz")
         }
     }
 

@@ -90,4 +90,31 @@ struct ProcessLifecycleTests {
             throw error
         }
     }
+
+    /// `AuditAPI healthcheck` is the image's HEALTHCHECK: it asks the API on this host, at PORT.
+    @Test func healthcheckExitsZeroOnlyWhileTheAPIAnswers() async throws {
+        let database = try await TestDatabase.migrated()
+        var environment = TestEnvironment.processEnvironment(database: database)
+        environment["PORT"] = String(try freeLoopbackPort())
+        environment["HOST"] = "0.0.0.0"  // as in the image: the probe goes to loopback
+        let server = try ChildProcess(binary, environment: environment)
+        do {
+            try await eventually("AuditAPI did not start listening") {
+                try await ChildProcess.run(binary, arguments: ["healthcheck"], environment: environment).status == 0
+            }
+            let ready = try await ChildProcess.run(binary, arguments: ["healthcheck", "--path", "/readyz"], environment: environment)
+            #expect(ready.status == 0, "\(ready.stderr)")
+            let missing = try await ChildProcess.run(binary, arguments: ["healthcheck", "--path", "/nowhere"], environment: environment)
+            #expect(missing.status == 1)
+            #expect(missing.stderr == "unhealthy: http://127.0.0.1:\(environment["PORT"]!)/nowhere answered 404\n")
+            server.signal(SIGTERM)
+            #expect(try await server.waitForExit(timeout: .seconds(30)) == 0)
+        } catch {
+            await server.terminate()
+            throw error
+        }
+        let down = try await ChildProcess.run(binary, arguments: ["healthcheck"], environment: environment)
+        #expect(down.status == 1)
+        #expect(down.stderr.hasPrefix("unhealthy: http://127.0.0.1:\(environment["PORT"]!)/healthz: "))
+    }
 }

@@ -133,4 +133,65 @@ struct CeleryInteropTests {
         _ = try await celery.waitForExit(timeout: .seconds(30))
         #expect(try await kit.broker.pendingCounts().unacked == 0)
     }
+
+    @Test func aCeleryWorkerRestoresTheOrphanOfAKilledAuditWorker() async throws {
+        let kit = try QueueTestKit(database: try await TestDatabase.migrated())
+        defer { Task { await kit.close() } }
+        let key = kit.prefix + "sleeps"
+        let worker = try kit.startWorker(["--queues", "diagnostics", "--concurrency", "1"])
+        defer { Task { await worker.terminate() } }
+        try await kit.waitUntilConsuming(worker)
+        try await kit.producer.enqueue(DiagnosticTasks.Sleep(seconds: 60, key: key, token: "orphan"))
+        try await eventually { try await kit.field(key, "orphan") == "started" }
+        worker.signal(SIGKILL)
+        _ = try await worker.waitForExit()
+        #expect(try await kit.broker.pendingCounts().unacked == 1, "the killed worker's message waits in unacked")
+
+        let app = try scratchFile(
+            "restoreapp.py",
+            """
+            import os
+            import redis
+            from celery import Celery
+
+            url, prefix = os.environ["INTEROP_URL"], os.environ["QUEUE_KEY_PREFIX"]
+            app = Celery("restoreapp", broker=url)
+            app.conf.broker_transport_options = {
+                "global_keyprefix": prefix, "visibility_timeout": 2,
+                "unacked_restore_interval": 1, "unacked_restore_throttle": 1,
+            }
+            app.conf.accept_content = ["json"]
+            app.conf.task_ignore_result = True
+            store = redis.Redis.from_url(url)
+
+
+            @app.task(name="diagnostics.sleep")
+            def sleep(seconds, key, token, cooperative=None):
+                store.hset(key, token, "ran on celery")
+            """
+        )
+        var environment = kit.environment
+        environment["INTEROP_URL"] = kit.redisURL
+        environment["PYTHONPATH"] = app.deletingLastPathComponent().path
+        let celery = try ChildProcess(
+            python,
+            arguments: [
+                "-m", "celery", "-A", "restoreapp", "worker", "--pool", "solo", "-Q", "diagnostics", "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            environment: environment
+        )
+        defer { Task { await celery.terminate() } }
+        do {
+            try await eventually(timeout: .seconds(60), "kombu did not restore the AuditWorker's orphan") {
+                try await kit.field(key, "orphan") == "ran on celery"
+            }
+        } catch {
+            Issue.record("celery output: \(celery.stdout)\(celery.stderr)")
+            throw error
+        }
+        celery.signal(SIGTERM)
+        _ = try await celery.waitForExit(timeout: .seconds(30))
+        #expect(try await kit.broker.pendingCounts().unacked == 0)
+    }
 }

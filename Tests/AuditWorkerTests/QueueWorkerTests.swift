@@ -7,6 +7,10 @@ import Testing
     import Glibc
 #endif
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The worker daemon as a real process against the test Redis and PostgreSQL, each test under its
 /// own key prefix, driven through the diagnostics tasks.
 @Suite("Queue worker process")
@@ -76,6 +80,13 @@ struct QueueWorkerTests {
             )
             #expect(list.stdout.contains("1 dead letter(s) in diagnostics"))
             #expect(list.stdout.contains(id))
+            let purge = try await ChildProcess.run(
+                TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
+                arguments: ["dead", "purge", "--queue", "diagnostics"],
+                environment: kit.environment
+            )
+            #expect(purge.stdout == "purged 1 dead letter(s) from diagnostics\n")
+            #expect(try await kit.broker.deadLetterCount(queue: "diagnostics") == 0)
         }
     }
 
@@ -189,6 +200,23 @@ struct QueueWorkerTests {
                 return output.contains("workers: 1 alive") && output.contains("diagnostics.sleep on diagnostics, running")
                     && output.contains("health: ready 1 (p0=0 p3=0 p6=0 p9=1), unacked 0, delayed 0, dead 0")
                     && output.contains("diagnostics: ready 0 (p0=0 p3=0 p6=0 p9=0), unacked 1, delayed 0, dead 0")
+            }
+        }
+    }
+
+    @Test func metricsCountTasksByNameOnTheMetricsPort() async throws {
+        let port = try freeLoopbackPort()
+        try await withWorker(["--queues", "health", "--concurrency", "2", "--metrics-port", String(port)]) { kit, _ in
+            for _ in 0..<3 { try await kit.producer.enqueue(PingTask()) }
+            try await eventually {
+                guard let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!) else {
+                    return false
+                }
+                let text = String(decoding: data, as: UTF8.self)
+                return text.contains(#"auditmate_tasks_succeeded_total{task="auditmate.ping"} 3"#)
+                    && text.contains(#"auditmate_tasks_received_total{task="auditmate.ping"} 3"#)
+                    && text.contains("auditmate_task_start_latency_seconds_count 3")
+                    && text.contains(#"auditmate_task_runtime_seconds_count{task="auditmate.ping"} 3"#)
             }
         }
     }

@@ -89,4 +89,28 @@ struct WorkerProcessTests {
         #expect(last.hasPrefix("error: dependencies unavailable: postgres:"))
         #expect(last.contains("Connection refused"))
     }
+
+    @Test func healthcheckAsksTheMetricsPortsLivenessProbe() async throws {
+        let database = try await TestDatabase.migrated()
+        let port = try freeLoopbackPort()
+        var environment = TestEnvironment.processEnvironment(database: database)
+        environment["LOG_LEVEL"] = "info"
+        let worker = try ChildProcess(binary, arguments: ["worker", "--metrics-port", "\(port)"], environment: environment)
+        do {
+            try await eventually("the worker never served metrics") { worker.stderr.contains("metrics listening") }
+            let probe = try await LocalProbe.get("http://127.0.0.1:\(port)/healthz")
+            #expect((probe.status, probe.body) == (200, "ok\n"))
+            #expect(try await LocalProbe.get("http://127.0.0.1:\(port)/elsewhere").status == 404)
+            let healthy = try await ChildProcess.run(binary, arguments: ["healthcheck", "--metrics-port", "\(port)"], environment: environment)
+            #expect(healthy.status == 0, "\(healthy.stderr)")
+            await worker.terminate()
+        } catch {
+            await worker.terminate()
+            throw error
+        }
+        // Nothing listens any more: the probe fails, saying where it looked.
+        let unhealthy = try await ChildProcess.run(binary, arguments: ["healthcheck", "--metrics-port", "\(port)"], environment: [:])
+        #expect(unhealthy.status == 1)
+        #expect(unhealthy.stderr.hasPrefix("unhealthy: http://127.0.0.1:\(port)/healthz"))
+    }
 }

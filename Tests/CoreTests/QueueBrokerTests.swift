@@ -29,15 +29,17 @@ struct QueueBrokerTests {
             try await kit.broker.publish([low, first, second, urgent])
             let deliveries = try await kit.broker.fetch(queues: ["q"], count: 10, leaseBase: "w/1")
             // Step 0 first, FIFO inside it; the priority-9 list last.
-            #expect(deliveries.map(\.tag) == [first, second, urgent, low].map { $0.deliveryTag! })
+            let fetched = try deliveries.map { try TaskEnvelope(parsing: $0.raw).deliveryTag }
+            #expect(fetched == [first, second, urgent, low].map(\.deliveryTag))
+            #expect(Set(deliveries.map(\.tag)).count == 4, "every delivery has a tag of its own")
             let keys = kit.broker.keys
-            let stored = try #require(try await kit.redis.send("HGET", keys.unacked, first.deliveryTag!).bytes)
+            let stored = try #require(try await kit.redis.send("HGET", keys.unacked, deliveries[0].tag).bytes)
             let entry = try JSONValue(parsing: stored)
             #expect(entry.array?.count == 3)
             #expect(entry.array?[1] == "")
             #expect(entry.array?[2] == "q")
             #expect(entry.array?[0] == (try JSONValue(parsing: first.bytes)))
-            let score = try #require(try await kit.redis.send("ZSCORE", keys.unackedIndex, first.deliveryTag!).string.flatMap(Double.init))
+            let score = try #require(try await kit.redis.send("ZSCORE", keys.unackedIndex, deliveries[0].tag).string.flatMap(Double.init))
             #expect(abs(score - Date().timeIntervalSince1970) < 5)
             #expect(try await kit.broker.ack(Array(deliveries.prefix(3))) == [true, true, true])
             #expect(try await kit.redis.send("HLEN", keys.unacked).int == 1)
@@ -61,8 +63,9 @@ struct QueueBrokerTests {
             try await kit.broker.renewLeases([alive.tag])
             #expect(try await kit.broker.restoreExpired() == 1, "only the lease that was not renewed")
             let again = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "new/1").first)
-            #expect(again.tag == held.tag, "restored to the front of the queue")
             let redelivered = try TaskEnvelope(parsing: again.raw)
+            #expect(redelivered.deliveryTag == message.deliveryTag, "restored to the front of the queue")
+            #expect(again.tag != held.tag, "a new delivery, a new lease")
             #expect(redelivered.headers["redelivered"] == true)
             #expect(try await kit.broker.ack([held]) == [false], "the first owner lost its lease")
             #expect(try await kit.broker.ack([again]) == [true])
@@ -109,7 +112,7 @@ struct QueueBrokerTests {
             #expect(try await kit.broker.promoteDue(now: due.addingTimeInterval(1)) == 1)
             #expect(try await kit.broker.pendingCounts().delayed == 0)
             let promoted = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/2").first)
-            #expect(promoted.tag == message.deliveryTag)
+            #expect(try TaskEnvelope(parsing: promoted.raw).deliveryTag == message.deliveryTag)
         }
     }
 

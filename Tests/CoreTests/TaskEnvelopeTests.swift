@@ -122,4 +122,17 @@ struct TaskEnvelopeTests {
         #expect(delays.allSatisfy { $0 >= .zero && $0 <= .seconds(8) })
         #expect(Set(delays).count > 20, "full jitter spreads the delays")
     }
+
+    @Test func payloadsDecodeFromPositionalOrKeywordArgumentsAndRejectMisfits() throws {
+        let id = UUID()
+        #expect(try ScanAuditTask(body: TaskBody(args: [.string(id.uuidString)])) == ScanAuditTask(auditID: id))
+        #expect(
+            try ScanAuditTask(body: TaskBody(args: [], kwargs: ["audit_id": .string(id.uuidString.lowercased())]))
+                == ScanAuditTask(auditID: id)
+        )
+        #expect(throws: TaskMessageError.self) { try ScanAuditTask(body: TaskBody(args: [])) }
+        #expect(throws: TaskMessageError.self) { try ScanAuditTask(body: TaskBody(args: ["not-a-uuid"])) }
+        #expect(throws: TaskMessageError.self) { try ScanAuditTask(body: TaskBody(args: [.string(id.uuidString), 2])) }
+        #expect(try PingTask().body().args.isEmpty)
+    }
 }

@@ -8,6 +8,9 @@ public enum TestEnvironment {
     public static let redisURL = value("AUDITMATE_TEST_REDIS_URL")
     public static let workDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_WORK_DIR"))
     public static let binDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_BIN_DIR"))
+    /// The checkout under test, for checks over `deploy/`, `README.md` and `docs/`.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The administrative database (`postgres`) of the test server.
     public static var adminDatabase: DatabaseSettings {

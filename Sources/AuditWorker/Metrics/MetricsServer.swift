@@ -5,7 +5,8 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 
-/// A tiny HTTP server for Prometheus: `GET /metrics` answers the registry in text format, anything
+/// A tiny HTTP server for Prometheus: `GET /metrics` answers the registry in text format, `GET
+/// /healthz` answers `ok` for liveness probes (an answer means the event loops are not wedged), anything
 /// else 404. The worker has no HTTP framework, and this needs none.
 struct MetricsServer: Service {
     let host: String
@@ -41,10 +42,16 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let request) = unwrapInboundIn(data) else { return }
-        let found = request.method == .GET && request.uri.split(separator: "?").first == "/metrics"
-        let body = found ? registry.emitToBuffer() : Array("not found\n".utf8)
+        let path = request.method == .GET ? request.uri.split(separator: "?").first : nil
+        let found = path == "/metrics" || path == "/healthz"
+        let body =
+            switch path {
+            case "/metrics": registry.emitToBuffer()
+            case "/healthz": Array("ok\n".utf8)
+            default: Array("not found\n".utf8)
+            }
         var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
+        headers.add(name: "Content-Type", value: path == "/metrics" ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain")
         headers.add(name: "Content-Length", value: String(body.count))
         headers.add(name: "Connection", value: "close")
         context.write(
@@ -52,6 +59,7 @@ private final class MetricsHandler: ChannelInboundHandler, Sendable {
             promise: nil
         )
         context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }

@@ -49,6 +49,15 @@ final class BatchQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// Whatever is queued right now, without waiting.
+    func takeAll() -> [Element] {
+        state.withLock { state in
+            let items = state.items
+            state.items.removeAll(keepingCapacity: true)
+            return items
+        }
+    }
+
     var isEmpty: Bool { state.withLock { $0.items.isEmpty } }
 
     /// No more items will come; `next` returns the rest, then nil.

@@ -134,7 +134,12 @@ struct WorkerPool: Service {
     private func flushAcks() async {
         var pause = Duration.milliseconds(100)
         var failures = 0
-        while let batch = await acks.next() {
+        while var batch = await acks.next() {
+            if batch.count < 64 && state.phase == .running {
+                // Let a few more completions gather: one script call then acknowledges them all.
+                try? await Task.sleep(for: .milliseconds(2))
+                batch += acks.takeAll()
+            }
             do {
                 let owned = try await broker.ack(batch)
                 for (delivery, held) in zip(batch, owned) {

@@ -118,11 +118,13 @@ extension AuditScanner {
     }
 
     /// Back to PENDING until GitHub's rate limit resets; the scan will be published for then.
+    /// `enqueued_at` is the time the delayed message falls due, so the reconciler only steps in if
+    /// that message does not run.
     func postpone(_ audit: Audit, until retryAt: Date) async throws {
         let reason = "GitHub's rate limit for this credential is spent; the scan resumes at \(retryAt.formatted(.iso8601))."
         try await postgres.query(
             """
-            UPDATE audits SET status = 'PENDING', pending_reason = \(reason), not_before = \(retryAt), enqueued_at = now()
+            UPDATE audits SET status = 'PENDING', pending_reason = \(reason), not_before = \(retryAt), enqueued_at = \(retryAt)
             WHERE id = \(audit.id) AND status = 'RUNNING'
             """,
             logger: logger

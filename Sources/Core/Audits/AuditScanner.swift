@@ -52,15 +52,16 @@ public struct AuditScanner: Sendable {
         }
         var logger = self.logger
         logger[metadataKey: "audit"] = "\(auditID)"
+        let integration: Integration
         let credential: GitHubCredential
         do {
-            (_, credential) = try await integrations.credential(audit.integrationID, organizationID: audit.organizationID)
+            (integration, credential) = try await integrations.credential(audit.integrationID, organizationID: audit.organizationID)
         } catch IdentityError.notFound {
             return .finished(try await fail(audit, "The GitHub integration of this audit was removed."))
         }
         let fetcher = ScanFetcher(github: github, credential: credential)
         do {
-            let scope = try await discover(audit, credential: credential, fetcher: fetcher)
+            let scope = try await discover(audit, integration: integration, fetcher: fetcher)
             let work = plan(audit, scope: scope)
             try await begin(audit, total: work.reduce(0) { $0 + $1.checks.count })
             try await evaluate(work, audit: audit, fetcher: fetcher)
@@ -94,8 +95,7 @@ public struct AuditScanner: Sendable {
 
     struct Canceled: Error {}
 
-    private func discover(_ audit: Audit, credential: GitHubCredential, fetcher: ScanFetcher) async throws -> Scope {
-        let (integration, _) = try await integrations.credential(audit.integrationID, organizationID: audit.organizationID)
+    private func discover(_ audit: Audit, integration: Integration, fetcher: ScanFetcher) async throws -> Scope {
         if let repository = audit.repository {
             let answer = try await fetcher.answer(CheckRequest("/repos/\(repository)"))
             guard let object = answer.object, let facts = RepositoryFacts(githubJSON: object) else {

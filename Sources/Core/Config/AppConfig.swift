@@ -38,7 +38,10 @@ public struct AppConfig: Sendable {
 
     /// Parses and validates `environment` (normally the process environment).
     public init(environment values: [String: String]) throws(ConfigError) {
-        let env = EnvironmentReader(values: values)
+        try self.init(EnvironmentReader(values: values))
+    }
+
+    private init(_ env: EnvironmentReader) throws(ConfigError) {
         let environment = try env.choice("AUDITMATE_ENV", default: Environment.development)
         let production = environment == .production
 
@@ -86,6 +89,15 @@ public struct AppConfig: Sendable {
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.
     public static func fromProcessEnvironment() throws(ConfigError) -> AppConfig {
         try AppConfig(environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Every environment variable this type reads, sorted. Parsing an empty development environment
+    /// asks for each of them once, so this list cannot drift from the code: the deployment check
+    /// holds the README's table and the manifests to it.
+    public static func variableNames() -> [String] {
+        let consulted = ConsultedNames()
+        _ = try? AppConfig(EnvironmentReader(values: [:], consulted: consulted))
+        return consulted.names.sorted()
     }
 
     /// Development defaults. They match the ports and credentials `make run` sets up, and production

@@ -4,8 +4,11 @@ import Foundation
 /// an empty value counts as unset so that `FOO=` in an env file falls back to the default.
 struct EnvironmentReader {
     let values: [String: String]
+    /// Collects every name asked for, so the variables `AppConfig` reads can be listed from the code.
+    var consulted: ConsultedNames?
 
     func string(_ name: String) -> String? {
+        consulted?.names.insert(name)
         guard let raw = values[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
         return raw
     }
@@ -38,4 +41,9 @@ struct EnvironmentReader {
         }
         return value
     }
+}
+
+/// The names an `EnvironmentReader` was asked for. Only used while listing variables, on one thread.
+final class ConsultedNames {
+    var names: Set<String> = []
 }

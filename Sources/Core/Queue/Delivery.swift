@@ -1,16 +1,16 @@
-/// One message a worker has fetched and holds under a lease: the exact bytes from the queue, kombu's
-/// delivery tag (the key in `unacked`) and the lease token that proves this worker still owns it.
+/// One message a worker has fetched and holds under a lease: the exact bytes from the queue and the
+/// delivery tag that keys it in kombu's `unacked` hash. The tag is fresh for every delivery, so the
+/// `unacked` entry is this worker's lease: once it is gone (restored after the visibility timeout,
+/// or settled), nothing this worker does can touch the message's next delivery.
 public struct Delivery: Sendable, Equatable {
     public let raw: [UInt8]
     public let tag: String
-    public let token: String
     /// The queue it came from; restores and retries go back to it.
     public let queue: String
 
-    public init(raw: [UInt8], tag: String, token: String, queue: String) {
+    public init(raw: [UInt8], tag: String, queue: String) {
         self.raw = raw
         self.tag = tag
-        self.token = token
         self.queue = queue
     }
 }

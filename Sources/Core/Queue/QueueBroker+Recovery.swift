@@ -29,10 +29,9 @@ extension QueueBroker {
         }
         let reply = try await redis.evaluate(
             QueueScripts.restore,
-            keys: [keys.unacked, keys.unackedIndex, keys.unackedOwner, keys.unackedMutex] + targets,
+            keys: [keys.unacked, keys.unackedIndex, keys.unackedMutex] + targets,
             arguments: arguments
         )
-        _ = try? await redis.evaluate(QueueScripts.sweepOwners, keys: [keys.unacked, keys.unackedOwner], arguments: [20])
         return max(reply.int ?? 0, 0)
     }
 

@@ -41,7 +41,8 @@ public struct QueueBroker: Sendable {
 
     /// Takes up to `count` messages from `queues` (highest priority step first, queues in the given
     /// order within a step) and records them as unacknowledged, in one atomic step.
-    /// `leaseBase` must be unique per call (worker identity plus a counter).
+    /// `leaseBase` must never repeat (worker identity, a random part and a counter): it makes the
+    /// delivery tags.
     public func fetch(queues: [String], count: Int, leaseBase: String) async throws -> [Delivery] {
         guard count > 0, !queues.isEmpty else { return [] }
         var lists: [String] = []
@@ -55,34 +56,34 @@ public struct QueueBroker: Sendable {
         let now = Date()
         let reply = try await redis.evaluate(
             QueueScripts.fetch,
-            keys: [keys.unacked, keys.unackedIndex, keys.unackedOwner] + lists,
+            keys: [keys.unacked, keys.unackedIndex] + lists,
             arguments: [count, Self.score(now), CeleryTime.format(now), leaseBase, keys.prefix] + names
         )
-        guard let items = reply.array, items.count % 4 == 0 else {
+        guard let items = reply.array, items.count % 3 == 0 else {
             throw RedisError.unexpectedReply("fetch script returned \(reply)")
         }
         var deliveries: [Delivery] = []
-        deliveries.reserveCapacity(items.count / 4)
-        for index in stride(from: 0, to: items.count, by: 4) {
-            guard let raw = items[index].bytes, let tag = items[index + 1].string, let token = items[index + 2].string,
-                let position = items[index + 3].string.flatMap({ Int($0) }), names.indices.contains(position - 1)
+        deliveries.reserveCapacity(items.count / 3)
+        for index in stride(from: 0, to: items.count, by: 3) {
+            guard let raw = items[index].bytes, let tag = items[index + 1].string,
+                let position = items[index + 2].string.flatMap({ Int($0) }), names.indices.contains(position - 1)
             else {
                 throw RedisError.unexpectedReply("fetch script returned a malformed delivery")
             }
-            deliveries.append(Delivery(raw: raw, tag: tag, token: token, queue: names[position - 1]))
+            deliveries.append(Delivery(raw: raw, tag: tag, queue: names[position - 1]))
         }
         return deliveries
     }
 
-    /// Acknowledges deliveries (owner-checked). Returns, per delivery, whether this lease still held
+    /// Acknowledges deliveries. Returns, per delivery, whether this lease still held
     /// it; false means the message was redelivered elsewhere after this worker lost its lease.
     @discardableResult
     public func ack(_ deliveries: [Delivery]) async throws -> [Bool] {
         guard !deliveries.isEmpty else { return [] }
         let reply = try await redis.evaluate(
             QueueScripts.ack,
-            keys: [keys.unacked, keys.unackedIndex, keys.unackedOwner],
-            arguments: deliveries.flatMap { [$0.tag, $0.token] }
+            keys: [keys.unacked, keys.unackedIndex],
+            arguments: deliveries.map(\.tag)
         )
         return (reply.array ?? []).map { $0.int == 1 }
     }
@@ -131,7 +132,7 @@ public struct QueueBroker: Sendable {
         try await settle(delivery, action: "back", target: keys.dead(queue: delivery.queue), value: letter.encoded())
     }
 
-    /// Acknowledges one delivery (owner-checked) without publishing anything.
+    /// Acknowledges one delivery (if its lease still holds) without publishing anything.
     @discardableResult
     public func drop(_ delivery: Delivery) async throws -> Bool {
         try await ack([delivery]).first ?? false
@@ -142,16 +143,16 @@ public struct QueueBroker: Sendable {
         let member = envelope.deliveryTag ?? TaskEnvelope.newID()
         return try await redis.evaluate(
             QueueScripts.settle,
-            keys: [keys.unacked, keys.unackedIndex, keys.unackedOwner, keys.delayed, keys.delayedMessages],
-            arguments: [delivery.tag, delivery.token, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, Self.score(due), member]
+            keys: [keys.unacked, keys.unackedIndex, keys.delayed, keys.delayedMessages],
+            arguments: [delivery.tag, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, Self.score(due), member]
         ).int == 1
     }
 
     private func settle(_ delivery: Delivery, action: String, target: String, value: [UInt8]) async throws -> Bool {
         try await redis.evaluate(
             QueueScripts.settle,
-            keys: [keys.unacked, keys.unackedIndex, keys.unackedOwner, target],
-            arguments: [delivery.tag, delivery.token, action, value]
+            keys: [keys.unacked, keys.unackedIndex, target],
+            arguments: [delivery.tag, action, value]
         ).int == 1
     }
 

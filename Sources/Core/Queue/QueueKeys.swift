@@ -28,15 +28,13 @@ public struct QueueKeys: Sendable, Equatable {
         Self.prioritySteps.map { list(queue: queue, priority: $0) }
     }
 
-    /// kombu's hash: delivery tag -> `[message, exchange, routing_key]`.
+    /// kombu's hash: delivery tag -> `[message, exchange, routing_key]`. AuditMate workers key their
+    /// entries by a fresh tag per delivery (see `QueueScripts.fetch`).
     public var unacked: String { prefix + "unacked" }
     /// kombu's sorted set: delivery tag -> epoch seconds of the fetch (of the last lease renewal here).
     public var unackedIndex: String { prefix + "unacked_index" }
     /// kombu's lock around its restore of visible messages.
     public var unackedMutex: String { prefix + "unacked_mutex" }
-    /// delivery tag -> lease token of the AuditMate delivery that holds it, so a worker that lost its
-    /// lease can never acknowledge the delivery of another.
-    public var unackedOwner: String { prefix + "auditmate.unacked_owner" }
     /// Sorted set of delayed delivery tags scored by due time (epoch seconds).
     public var delayed: String { prefix + "auditmate.delayed" }
     /// delivery tag -> `<target list key>\n<message>` for the delayed set.

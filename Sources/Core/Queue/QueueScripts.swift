@@ -1,42 +1,43 @@
 /// The Lua scripts of the queue engine. Each runs atomically in Redis, which is what closes kombu's
 /// loss windows: a message is never in a state where a crash of the worker loses it.
 ///
-/// Messages are never re-encoded in Lua (cjson turns `[]` into `{}`); scripts only decode to read a
-/// field and otherwise move the exact bytes they were given.
+/// Messages are never re-encoded in Lua (cjson turns `[]` into `{}`): scripts move the exact bytes
+/// they were given.
 enum QueueScripts {
     /// Pops up to `count` messages, highest priority first, and records each in kombu's `unacked`
-    /// hash and `unacked_index` zset, plus our lease token, in the same step. A message that is not a
-    /// JSON object with properties cannot be tracked by delivery tag and goes to its queue's
-    /// dead-letter list instead of being dropped.
+    /// hash (`tag -> [message, "", queue]`) and `unacked_index` zset in the same step.
     ///
-    /// KEYS: unacked, unacked_index, owner, list keys... ARGV: count, now, now ISO, token base,
-    /// prefix, then the queue name of each list key.
+    /// Each delivery gets a fresh tag (`<lease base>:<n>`), not the message's own
+    /// `properties.delivery_tag`: the `unacked` entry is then this delivery's lease, and a worker
+    /// whose message was restored and fetched again elsewhere can never acknowledge that other
+    /// delivery. kombu restorers only read the entry, never compare tags, so they restore ours as
+    /// their own. The message is not decoded here (that costs more than the rest of the script); a
+    /// value that is not even shaped like a JSON object goes to the dead-letter list instead, since a
+    /// kombu restorer could not read it back.
+    ///
+    /// KEYS: unacked, unacked_index, list keys... ARGV: count, now, now ISO, lease base, prefix, then
+    /// the queue name of each list key. Returns message, tag, list position triples.
     static let fetch = RedisScript(
         """
         local count = tonumber(ARGV[1])
         local now, stamp, base, prefix = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
         local out, n = {}, 0
-        for i = 4, #KEYS do
-          local queue = ARGV[i + 2]
+        for i = 3, #KEYS do
+          local queue = ARGV[i + 3]
           while n < count do
             local message = redis.call('RPOP', KEYS[i])
             if not message then break end
-            local ok, decoded = pcall(cjson.decode, message)
-            if ok and type(decoded) == 'table' and type(decoded['properties']) == 'table' then
+            if string.find(message, '^%s*{') and string.find(message, '}%s*$') then
               n = n + 1
-              local tag = decoded['properties']['delivery_tag']
-              if type(tag) ~= 'string' or tag == '' then tag = base .. ':' .. n end
-              local token = base .. ':' .. n
+              local tag = base .. ':' .. n
               redis.call('HSET', KEYS[1], tag, '[' .. message .. ', "", ' .. cjson.encode(queue) .. ']')
               redis.call('ZADD', KEYS[2], now, tag)
-              redis.call('HSET', KEYS[3], tag, token)
               out[#out + 1] = message
               out[#out + 1] = tag
-              out[#out + 1] = token
-              out[#out + 1] = tostring(i - 3)
+              out[#out + 1] = tostring(i - 2)
             else
               redis.call('LPUSH', prefix .. 'auditmate.dead.' .. queue,
-                '{"error": "message is not a JSON object with properties", "failed_at": ' .. cjson.encode(stamp) ..
+                '{"error": "message is not a JSON object", "failed_at": ' .. cjson.encode(stamp) ..
                 ', "queue": ' .. cjson.encode(queue) .. ', "raw": ' .. cjson.encode(message) .. '}')
             end
           end
@@ -46,18 +47,17 @@ enum QueueScripts {
         """
     )
 
-    /// Acknowledges deliveries whose lease token still matches. KEYS: unacked, unacked_index, owner.
-    /// ARGV: tag, token pairs. Returns 1 or 0 per pair.
+    /// Acknowledges deliveries whose `unacked` entry still exists (their lease still holds).
+    /// KEYS: unacked, unacked_index. ARGV: tags. Returns 1 or 0 per tag.
     static let ack = RedisScript(
         """
         local out = {}
-        for i = 1, #ARGV, 2 do
-          if redis.call('HGET', KEYS[3], ARGV[i]) == ARGV[i + 1] then
-            redis.call('HDEL', KEYS[1], ARGV[i])
+        for i = 1, #ARGV do
+          if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
             redis.call('ZREM', KEYS[2], ARGV[i])
-            redis.call('HDEL', KEYS[3], ARGV[i])
             out[#out + 1] = 1
           else
+            redis.call('ZREM', KEYS[2], ARGV[i])
             out[#out + 1] = 0
           end
         end
@@ -65,25 +65,23 @@ enum QueueScripts {
         """
     )
 
-    /// Acknowledges one delivery (owner-checked) and, in the same step, publishes its successor:
-    /// `front` (RPUSH, consumed next), `back` (LPUSH) onto KEYS[4], or `delay` into the delayed set
-    /// KEYS[4] / KEYS[5] scored ARGV[5] under member ARGV[6]. Returns 0 when the lease was lost, in
-    /// which case nothing is published: the message now belongs to another delivery.
-    /// KEYS: unacked, unacked_index, owner, target[, delayed messages]. ARGV: tag, token, action, value, score, member.
+    /// Acknowledges one delivery (if its lease still holds) and, in the same step, publishes its
+    /// successor: `front` (RPUSH, consumed next), `back` (LPUSH) onto KEYS[3], or `delay` into the
+    /// delayed set KEYS[3] / KEYS[4] scored ARGV[4] under member ARGV[5]. Returns 0 when the lease
+    /// was lost, in which case nothing is published: the message belongs to another delivery now.
+    /// KEYS: unacked, unacked_index, target[, delayed messages]. ARGV: tag, action, value, score, member.
     static let settle = RedisScript(
         """
-        if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
-        redis.call('HDEL', KEYS[1], ARGV[1])
+        if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
         redis.call('ZREM', KEYS[2], ARGV[1])
-        redis.call('HDEL', KEYS[3], ARGV[1])
-        local action = ARGV[3]
+        local action = ARGV[2]
         if action == 'front' then
-          redis.call('RPUSH', KEYS[4], ARGV[4])
+          redis.call('RPUSH', KEYS[3], ARGV[3])
         elseif action == 'back' then
-          redis.call('LPUSH', KEYS[4], ARGV[4])
+          redis.call('LPUSH', KEYS[3], ARGV[3])
         elseif action == 'delay' then
-          redis.call('ZADD', KEYS[4], ARGV[5], ARGV[6])
-          redis.call('HSET', KEYS[5], ARGV[6], ARGV[4])
+          redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
+          redis.call('HSET', KEYS[4], ARGV[5], ARGV[3])
         end
         return 1
         """
@@ -111,11 +109,11 @@ enum QueueScripts {
     /// lists, re-checking in the script that each is still expired and unchanged, since a lease may
     /// have been renewed or the message acked after the caller read it. Defers to a kombu restorer
     /// holding `unacked_mutex` (returns -1). An empty expected value drops an index entry whose hash
-    /// entry is gone. KEYS: unacked, unacked_index, owner, mutex, target lists...
+    /// entry is gone. KEYS: unacked, unacked_index, mutex, target lists...
     /// ARGV: ceiling, then tag, expected value, restored message triples (one target list each).
     static let restore = RedisScript(
         """
-        if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+        if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
         local ceiling = tonumber(ARGV[1])
         local restored, j = 0, 0
         for i = 2, #ARGV, 3 do
@@ -125,36 +123,16 @@ enum QueueScripts {
           if score and tonumber(score) <= ceiling then
             local current = redis.call('HGET', KEYS[1], tag)
             if ARGV[i + 1] == '' then
-              if not current then
-                redis.call('ZREM', KEYS[2], tag)
-                redis.call('HDEL', KEYS[3], tag)
-              end
+              if not current then redis.call('ZREM', KEYS[2], tag) end
             elseif current == ARGV[i + 1] then
-              redis.call('RPUSH', KEYS[4 + j], ARGV[i + 2])
+              redis.call('RPUSH', KEYS[3 + j], ARGV[i + 2])
               redis.call('HDEL', KEYS[1], tag)
               redis.call('ZREM', KEYS[2], tag)
-              redis.call('HDEL', KEYS[3], tag)
               restored = restored + 1
             end
           end
         end
         return restored
-        """
-    )
-
-    /// Drops lease tokens whose `unacked` entry is gone (a kombu worker acked or restored a message we
-    /// once held). Samples a few per call. KEYS: unacked, owner. ARGV: sample size.
-    static let sweepOwners = RedisScript(
-        """
-        local fields = redis.call('HRANDFIELD', KEYS[2], tonumber(ARGV[1]))
-        local dropped = 0
-        for _, tag in ipairs(fields) do
-          if redis.call('HEXISTS', KEYS[1], tag) == 0 then
-            redis.call('HDEL', KEYS[2], tag)
-            dropped = dropped + 1
-          end
-        end
-        return dropped
         """
     )
 

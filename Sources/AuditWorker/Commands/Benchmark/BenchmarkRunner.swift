@@ -2,9 +2,6 @@ import Core
 import Foundation
 import Synchronization
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -246,8 +243,8 @@ struct BenchmarkRunner {
     }
 
     private func latencyHistogram(port: Int) async throws -> LatencyHistogram {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-        return LatencyHistogram(prometheusText: String(decoding: data, as: UTF8.self), name: "auditmate_task_start_latency_seconds")
+        let metrics = try await LocalProbe.get("http://127.0.0.1:\(port)/metrics")
+        return LatencyHistogram(prometheusText: metrics.body, name: "auditmate_task_start_latency_seconds")
     }
 
     private func deleteKeys(prefix: String) async {

@@ -44,16 +44,17 @@ extension JSONValue: Codable {
         try JSONValue.decoder.decode(type, from: Data(jsonText.utf8))
     }
 
-    private static var encoder: JSONEncoder {
+    // Built once: making a coder per task showed up in the worker's profile.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(CeleryTime.format(date))
         }
         return encoder
-    }
+    }()
 
-    private static var decoder: JSONDecoder {
+    private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -64,5 +65,5 @@ extension JSONValue: Codable {
             return date
         }
         return decoder
-    }
+    }()
 }
