@@ -39,7 +39,7 @@ extension APIHandler {
         return .ok(
             .init(
                 headers: .init(contentDisposition: ReportDownloadHeaders.attachment(download.filename), eTag: etag),
-                body: .applicationPdf(HTTPBody(bytes))
+                body: .pdf(HTTPBody(bytes))
             )
         )
     }

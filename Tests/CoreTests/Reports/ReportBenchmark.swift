@@ -28,7 +28,7 @@ struct ReportBenchmark {
 
     static var maxRSS: Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss / 1024
     }
 
