@@ -101,7 +101,11 @@ struct WorkerProcessTests {
             let probe = try await LocalProbe.get("http://127.0.0.1:\(port)/healthz")
             #expect((probe.status, probe.body) == (200, "ok\n"))
             #expect(try await LocalProbe.get("http://127.0.0.1:\(port)/elsewhere").status == 404)
-            let healthy = try await ChildProcess.run(binary, arguments: ["healthcheck", "--metrics-port", "\(port)"], environment: environment)
+            let healthy = try await ChildProcess.run(
+                binary,
+                arguments: ["healthcheck", "--metrics-port", "\(port)"],
+                environment: environment
+            )
             #expect(healthy.status == 0, "\(healthy.stderr)")
             await worker.terminate()
         } catch {

@@ -32,15 +32,16 @@ extension APIHandler {
     func downloadReport(_ input: Operations.DownloadReport.Input) async throws -> Operations.DownloadReport.Output {
         let download = try await reports.download(try scope.authenticated(), id: try UUID(pathParameter: input.path.id))
         let etag = "\"\(download.sha256)\""
+        let disposition = ReportDownloadHeaders.attachment(download.filename)
+        // The OpenAPI runtime percent-encodes header values it serializes (`"` becomes `%22`), which
+        // would break the quoted ETag and the attachment filename; the raw values set here replace
+        // the encoded ones on the way out (AuthenticationMiddleware).
+        scope.responseHeaders.add("ETag", etag)
         if let candidates = input.headers.ifNoneMatch, ReportDownloadHeaders.matches(candidates, etag: etag) {
             return .notModified(.init(headers: .init(eTag: etag)))
         }
+        scope.responseHeaders.add("Content-Disposition", disposition)
         let bytes = try await reports.bytes(of: download)
-        return .ok(
-            .init(
-                headers: .init(contentDisposition: ReportDownloadHeaders.attachment(download.filename), eTag: etag),
-                body: .pdf(HTTPBody(bytes))
-            )
-        )
+        return .ok(.init(headers: .init(contentDisposition: disposition, eTag: etag), body: .pdf(HTTPBody(bytes))))
     }
 }

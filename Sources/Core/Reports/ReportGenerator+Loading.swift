@@ -33,17 +33,17 @@ extension ReportGenerator {
 
         let rows = try await postgres.query(
             """
-            SELECT e.check_id, e.resource, e.status, e.severity, e.soc2, e.iso27001, left(e.sentence, \(limits.sentenceCharacters)),
+            SELECT e.check_id, e.resource, e.status, e.severity, e.soc2, e.iso27001, left(e.sentence, \(limits.sentenceCharacters)::int),
                    e.collected_at, e.sha256,
                    CASE jsonb_typeof(e.responses) WHEN 'array' THEN jsonb_array_length(e.responses) ELSE 0 END,
                    COALESCE((SELECT jsonb_agg(jsonb_build_object(
                                  'method', COALESCE(r.value->>'method', 'GET'), 'url', left(r.value->>'url', 2000),
                                  'status', COALESCE((r.value->>'status')::int, 0),
-                                 'body', left(COALESCE(r.value->>'body', ''), \(limits.bodyCharacters)),
+                                 'body', left(COALESCE(r.value->>'body', ''), \(limits.bodyCharacters)::int),
                                  'length', length(COALESCE(r.value->>'body', ''))) ORDER BY r.ordinality)
                              FROM jsonb_array_elements(CASE jsonb_typeof(e.responses) WHEN 'array' THEN e.responses ELSE '[]' END)
                                   WITH ORDINALITY r
-                             WHERE r.ordinality <= \(limits.responsesPerEvidence)), '[]')::text
+                             WHERE r.ordinality <= \(limits.responsesPerEvidence)::int), '[]')::text
             FROM evidence e WHERE e.audit_id = \(auditID)
             """,
             logger: logger

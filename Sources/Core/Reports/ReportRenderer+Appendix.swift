@@ -6,7 +6,7 @@ extension ReportRenderer {
         document.beginSection("Evidence integrity")
         document.heading("Evidence integrity", style: .heading1)
         document.fields([
-            ("Evidence digest (SHA-256)", "<tt>\(escaped(audit.evidenceDigest ?? "—"))</tt>"),
+            ("Evidence digest (SHA-256)", digest(audit.evidenceDigest)),
             ("Evidence rows", ReportFormat.count(content.evidence.count)),
             ("Audit finished", audit.finishedAt.map(ReportFormat.time) ?? "—"),
         ])

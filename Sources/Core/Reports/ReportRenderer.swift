@@ -63,7 +63,7 @@ public enum ReportRenderer {
                 "\(ReportFormat.count(facts.tally.total)) results of \(ReportFormat.count(facts.checks.count)) checks on "
                     + "\(ReportFormat.count(facts.resources)) resources"
             ),
-            ("Evidence digest (SHA-256)", "<tt>\(escaped(audit.evidenceDigest ?? "—"))</tt>"),
+            ("Evidence digest (SHA-256)", digest(audit.evidenceDigest)),
             ("Frameworks", "SOC 2 (2017 Trust Services Criteria) · ISO/IEC 27001:2022 Annex A"),
         ])
         document.space(24)
@@ -79,6 +79,13 @@ public enum ReportRenderer {
             return "GitHub repository \(repository)" + (content.githubAccount.map { " (GitHub account \($0))" } ?? "")
         }
         return "Whole GitHub organization" + (content.githubAccount.map { " \($0)" } ?? "") + ": every non-archived repository"
+    }
+
+    /// A SHA-256 digest as markup, in a monospaced size that keeps its 64 characters on one line of
+    /// a field's value column, so it reads (and extracts, and copies) as one word.
+    static func digest(_ value: String?) -> String {
+        guard let value else { return "—" }
+        return "<span font_desc=\"DejaVu Sans Mono 8\">\(escaped(value))</span>"
     }
 
     /// `#rrggbb` for Pango markup.

@@ -1,8 +1,9 @@
-@testable import Core
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
+@testable import Core
 
 /// Not a test: the scan benchmark of issue 6, run by `bash deploy/local/benchmark-scan.sh`. It prints
 /// figures and asserts nothing about time.
@@ -23,8 +24,13 @@ struct ScanBenchmark {
         let database = try await TestDatabase.migrated()
         let organization = try await IdentityFixtures.organization(database: database)
         let integration = try await IdentityFixtures.integration(
-            in: organization, token: "ghp_benchmark", baseURL: github.apiURL, fernetKeys: [AppConfig.Defaults.fernetKey],
-            database: database, account: "acme", accountType: "Organization"
+            in: organization,
+            token: "ghp_benchmark",
+            baseURL: github.apiURL,
+            fernetKeys: [AppConfig.Defaults.fernetKey],
+            database: database,
+            account: "acme",
+            accountType: "Organization"
         )
         let bed = AuditScannerTests.Bed(database: database, organization: organization, integration: integration, github: github)
         var lines = [
@@ -47,8 +53,13 @@ struct ScanBenchmark {
             lines.append(
                 String(
                     format: "%@: %.2f s, outcome %@, %d GitHub calls, %d answered 304 (%.1f %%), %d evidence rows",
-                    run, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, "\(outcome)",
-                    requests.count, notModified, requests.isEmpty ? 0 : Double(notModified) * 100 / Double(requests.count), evidence
+                    run,
+                    Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                    "\(outcome)",
+                    requests.count,
+                    notModified,
+                    requests.isEmpty ? 0 : Double(notModified) * 100 / Double(requests.count),
+                    evidence
                 )
             )
         }

@@ -52,7 +52,9 @@ enum DeployTree {
     /// several, e.g. `GITHUB_CLIENT_ID`, `GITHUB_CLIENT_SECRET`).
     static func readmeConfigurationNames() throws -> Set<String> {
         let readme = try text("README.md")
-        guard let start = readme.range(of: "\n## Configuration\n") else { throw DeployCheckFailure("README.md has no Configuration section") }
+        guard let start = readme.range(of: "\n## Configuration\n") else {
+            throw DeployCheckFailure("README.md has no Configuration section")
+        }
         let section = String(readme[start.upperBound...]).components(separatedBy: "\n## ").first ?? ""
         var names: Set<String> = []
         for row in section.split(separator: "\n") where row.hasPrefix("| `") {

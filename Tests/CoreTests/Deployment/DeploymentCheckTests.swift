@@ -51,7 +51,9 @@ struct DeploymentCheckTests {
             }
         }
         let services = objects.filter { $0["kind"] as? String == "Service" }
-        let podLabels = objects.filter { $0["kind"] as? String == "Deployment" }.compactMap { $0.object(at: "spec.template.metadata.labels") as? [String: String] }
+        let podLabels = objects.filter { $0["kind"] as? String == "Deployment" }.compactMap {
+            $0.object(at: "spec.template.metadata.labels") as? [String: String]
+        }
         for service in services {
             let selector = service.object(at: "spec.selector") as? [String: String] ?? [:]
             #expect(podLabels.contains { labels in selector.allSatisfy { labels[$0.key] == $0.value } }, "Service selects no pods")
@@ -136,16 +138,21 @@ struct DeploymentCheckTests {
 
     @Test func systemdUnitsAreSandboxedAndVerify() async throws {
         let units = try DeployTree.files(under: "systemd", extensions: ["service"])
-        #expect(units.map(\.lastPathComponent) == [
-            "auditmate-api.service", "auditmate-beat.service", "auditmate-migrate.service", "auditmate-worker@.service",
-        ])
+        #expect(
+            units.map(\.lastPathComponent) == [
+                "auditmate-api.service", "auditmate-beat.service", "auditmate-migrate.service", "auditmate-worker@.service",
+            ]
+        )
         let scratch = TestEnvironment.workDirectory.appendingPathComponent("systemd-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var copies: [String] = []
         for unit in units {
             let text = try String(contentsOf: unit, encoding: .utf8)
-            for directive in ["NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "User=auditmate", "EnvironmentFile=/etc/auditmate/auditmate.env"] {
+            for directive in [
+                "NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "User=auditmate",
+                "EnvironmentFile=/etc/auditmate/auditmate.env",
+            ] {
                 #expect(text.contains("\n\(directive)\n"), "\(unit.lastPathComponent) lacks \(directive)")
             }
             // verify checks that ExecStart exists, so point it at the binaries just built; a
@@ -158,7 +165,11 @@ struct DeploymentCheckTests {
         }
         let analyzer = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
         guard FileManager.default.isExecutableFile(atPath: analyzer.path) else { return }
-        let result = try await ChildProcess.run(analyzer, arguments: ["verify", "--man=no"] + copies, environment: ["PATH": "/usr/bin:/bin"])
+        let result = try await ChildProcess.run(
+            analyzer,
+            arguments: ["verify", "--man=no"] + copies,
+            environment: ["PATH": "/usr/bin:/bin"]
+        )
         #expect(result.status == 0, "\(result.stderr)")
         // Unknown or misspelt directives are only warnings, on standard error.
         #expect(result.stderr == "")

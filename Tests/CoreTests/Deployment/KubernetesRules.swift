@@ -24,7 +24,10 @@ enum KubernetesRules {
             require("spec.selector.matchLabels")
             require("spec.template.metadata.labels")
             extra += podProblems(object.object(at: "spec.template.spec"))
-            extra += selectorProblems(object.object(at: "spec.selector.matchLabels"), labels: object.object(at: "spec.template.metadata.labels"))
+            extra += selectorProblems(
+                object.object(at: "spec.selector.matchLabels"),
+                labels: object.object(at: "spec.template.metadata.labels")
+            )
         case "Job":
             extra += podProblems(object.object(at: "spec.template.spec"))
             if !["Never", "OnFailure"].contains(object.string(at: "spec.template.spec.restartPolicy") ?? "") {

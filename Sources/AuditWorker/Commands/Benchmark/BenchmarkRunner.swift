@@ -2,7 +2,6 @@ import Core
 import Foundation
 import Synchronization
 
-
 #if canImport(Glibc)
     import Glibc
 #endif
