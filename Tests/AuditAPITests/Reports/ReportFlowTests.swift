@@ -193,6 +193,83 @@ struct ReportFlowTests {
         }
     }
 
+    /// A storage failure injected by a trigger: the first `failures` attempts to store report `id`'s
+    /// PDF fail (a sequence counts attempts, since it is not rolled back with them).
+    static func injectFaults(_ bed: AuditTestBed, report id: String, failures: Int) async throws {
+        let sequence = "report_fault_" + id.replacingOccurrences(of: "-", with: "_")
+        try await TestDatabase.withConnection(bed.config.database) { connection in
+            let logger = Logger(label: "t")
+            try await connection.query("CREATE SEQUENCE \(unescaped: sequence)", logger: logger)
+            try await connection.query(
+                """
+                CREATE OR REPLACE FUNCTION \(unescaped: sequence)() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.status = 'READY' AND nextval('\(unescaped: sequence)') <= \(unescaped: String(failures)) THEN
+                        RAISE EXCEPTION 'injected storage failure %', currval('\(unescaped: sequence)');
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                logger: logger
+            )
+            try await connection.query(
+                """
+                CREATE TRIGGER \(unescaped: sequence) BEFORE UPDATE ON reports FOR EACH ROW
+                WHEN (NEW.id = '\(unescaped: id)') EXECUTE FUNCTION \(unescaped: sequence)()
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    /// Attempts to store report `id` so far.
+    static func attempts(_ bed: AuditTestBed, report id: String) async throws -> Int {
+        let sequence = "report_fault_" + id.replacingOccurrences(of: "-", with: "_")
+        return try await TestDatabase.withConnection(bed.config.database) { connection in
+            let rows = try await connection.query(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM \(unescaped: sequence)",
+                logger: Logger(label: "t")
+            )
+            for try await value in rows.decode(Int.self) { return value }
+            return 0
+        }
+    }
+
+    @Test func aFailedRenderingIsRetriedByTheTaskPolicyThenMarkedErrorWithItsReason() async throws {
+        try await AuditTestBed.run(repositories: 1, worker: false) { bed in
+            let organization = try #require(UUID(uuidString: bed.admin.organizationID))
+            let audit = try await IdentityFixtures.audit(in: organization, status: "FAIL", database: bed.config.database)
+            // Requested before the worker starts, so the faults are in place before the first attempt.
+            let once = try #require(
+                try await bed.api.request(.post, "/api/v1/audits/\(audit.apiString)/reports/", token: bed.admin.access).json()["id"]
+                    as? String
+            )
+            let always = try #require(
+                try await bed.api.request(.post, "/api/v1/audits/\(audit.apiString)/reports/", token: bed.admin.access).json()["id"]
+                    as? String
+            )
+            try await Self.injectFaults(bed, report: once, failures: 1)
+            try await Self.injectFaults(bed, report: always, failures: 1_000)
+            let policy = GenerateReportTask.declaration.retry
+
+            try await bed.withWorker {
+                let recovered = try await Self.settled(bed, report: once)
+                #expect(recovered["status"] as? String == "READY", "\(recovered)")
+                #expect(recovered["error"] is NSNull)
+                #expect(try await Self.attempts(bed, report: once) == 2)
+
+                // Worst case with full jitter: 5 + 10 + 20 s of backoff.
+                let failed = try await Self.settled(bed, report: always, timeout: .seconds(90))
+                #expect(failed["status"] as? String == "ERROR")
+                let error = try #require(failed["error"] as? String)
+                #expect(error.hasPrefix("Rendering the report failed: "), "\(error)")
+                #expect(error.contains("injected storage failure \(policy.maxRetries + 1)"), "\(error)")
+                #expect(try await Self.attempts(bed, report: always) == policy.maxRetries + 1)
+                #expect(failed["sha256"] is NSNull && failed["size"] is NSNull && failed["finished_at"] is String)
+            }
+        }
+    }
+
     static func slug(_ bed: AuditTestBed) async throws -> String {
         let organization = try await bed.api.request(.get, "/api/v1/organizations/current/", token: bed.admin.access).json()
         return organization["slug"] as? String ?? ""

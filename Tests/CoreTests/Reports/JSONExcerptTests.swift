@@ -7,7 +7,8 @@ struct JSONExcerptTests {
     let limits = ReportLimits()
 
     @Test func prettyPrintsNestedJSON() {
-        let excerpt = JSONExcerpt(body: #"{"a":1,"b":[true,{"c":"x, y: {z}"}],"e":{},"f":[]}"#, length: 48, limits: limits, budget: 10_000)
+        let body = #"{"a":1,"b":[true,{"c":"x, y: {z}"}],"e":{},"f":[]}"#
+        let excerpt = JSONExcerpt(body: body, length: body.count, limits: limits, budget: 10_000)
         #expect(
             excerpt.text == """
                 {
@@ -24,7 +25,7 @@ struct JSONExcerptTests {
                 """
         )
         #expect(!excerpt.truncated)
-        #expect(excerpt.covered == 48)
+        #expect(excerpt.covered == 50)
     }
 
     @Test func aBodyCutByTheDatabasePrintsUpToTheCutAndSaysSo() {

@@ -45,6 +45,13 @@ struct ReportRendererTests {
                 #expect(pageText.contains("AuditMate audit report · \(ReportContentFixture.organization)"), "header of page \(page)")
             }
         }
+        // "Page X of Y" ends on the right edge of the text column (alignment survives line-by-line drawing).
+        let words = try await pdf.words()
+        for page in 1...pages {
+            let footer = words.filter { $0.page == page && $0.yMin > 841.89 - 46 }
+            let right = try #require(footer.map(\.xMax).max())
+            #expect(abs(right - (595.28 - 54)) < 2, "footer of page \(page) ends at \(right)")
+        }
         #expect(rendered.unknownGlyphs == 0, "every glyph had a font")
         let info = try await pdf.info()
         #expect(info["Page size"]?.hasPrefix("595.28 x 841.89") == true)

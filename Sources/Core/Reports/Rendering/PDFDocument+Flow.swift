@@ -26,7 +26,7 @@ extension PDFDocument {
                 newPage()
                 setColor(color)
             }
-            cairo_move_to(cr, x, y + line.baseline)
+            cairo_move_to(cr, x + line.x, y + line.baseline)
             pango_cairo_show_layout_line(cr, line.line)
             y += line.height
         }
@@ -52,7 +52,7 @@ extension PDFDocument {
             setColor(TextStyle.code.color)
             var top = y + padding
             for line in lines[next..<end] {
-                cairo_move_to(cr, Page.left + indent + padding, top + line.baseline)
+                cairo_move_to(cr, Page.left + indent + padding + line.x, top + line.baseline)
                 pango_cairo_show_layout_line(cr, line.line)
                 top += line.height
             }

@@ -89,7 +89,7 @@ extension PDFDocument {
                     setColor(row[index].color ?? row[index].style.color)
                     var top = y + padding
                     for line in layout.lines[next[index]..<ends[index]] {
-                        cairo_move_to(cr, offsets[index] + padding, top + line.baseline)
+                        cairo_move_to(cr, offsets[index] + padding + line.x, top + line.baseline)
                         pango_cairo_show_layout_line(cr, line.line)
                         top += line.height
                     }

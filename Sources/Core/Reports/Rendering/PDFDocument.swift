@@ -196,7 +196,7 @@ final class PDFDocument {
         let target = target ?? cr
         cairo_set_source_rgb(target, color.red, color.green, color.blue)
         for line in layout.lines {
-            cairo_move_to(target, x, top + line.top + line.baseline)
+            cairo_move_to(target, x + line.x, top + line.top + line.baseline)
             pango_cairo_show_layout_line(target, line.line)
         }
     }

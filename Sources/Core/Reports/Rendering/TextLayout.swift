@@ -5,6 +5,9 @@ import CPangoCairo
 final class TextLayout {
     struct Line {
         let line: UnsafeMutablePointer<PangoLayoutLine>
+        /// Start of the line from the layout's left edge: where alignment (right, or a right-to-left
+        /// paragraph's natural right alignment) puts it. Drawing a line alone must add it.
+        let x: Double
         /// Top of the line, from the top of the layout.
         let top: Double
         let height: Double
@@ -54,6 +57,7 @@ final class TextLayout {
                 lines.append(
                     Line(
                         line: line,
+                        x: Double(logical.x) / scale,
                         top: Double(logical.y) / scale,
                         height: Double(logical.height) / scale,
                         baseline: (baseline - Double(logical.y)) / scale
