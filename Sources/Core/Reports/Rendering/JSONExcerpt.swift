@@ -28,7 +28,8 @@ struct JSONExcerpt: Equatable {
         self.text = printer.finish()
         let coveredCharacters = bytes[..<consumed].reduce(0) { $0 + (($1 & 0xC0) == 0x80 ? 0 : 1) }
         self.covered = coveredCharacters
-        self.truncated = printer.cut || consumed < bytes.count || body.count < length
+        // `length` counts code points, as PostgreSQL's `length()` does.
+        self.truncated = printer.cut || consumed < bytes.count || body.unicodeScalars.count < length
     }
 
     static func isSpace(_ byte: UInt8) -> Bool {
