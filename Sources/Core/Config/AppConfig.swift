@@ -78,6 +78,7 @@ public struct AppConfig: Sendable {
         self.logFormat = try env.choice("LOG_FORMAT", default: production ? LogFormat.json : .text)
         self.secrets = try Secrets(
             jwtSigningKey: required("JWT_SIGNING_KEY", developmentDefault: Defaults.jwtSigningKey),
+            jwtVerifyingKeys: env.list("JWT_VERIFYING_KEYS"),
             fernetKeys: required("FERNET_KEYS", developmentDefault: Defaults.fernetKey),
             production: production
         )

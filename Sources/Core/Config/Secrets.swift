@@ -2,23 +2,26 @@ import Foundation
 
 /// Secret material. Validated at start-up; production refuses the development defaults and weak values.
 public struct Secrets: Sendable {
-    /// HS256 key for access and refresh tokens.
+    /// HS256 key that signs access and refresh tokens.
     public let jwtSigningKey: String
+    /// Further HS256 keys that tokens may be signed with, accepted but never used to sign: the old
+    /// key while a rotation drains, or the new one while replicas roll towards it.
+    public let jwtVerifyingKeys: [String]
     /// Fernet keys as given (URL-safe base64 of 32 bytes); the first encrypts, all decrypt.
     public let fernetKeys: [String]
 
     static let minimumJWTKeyBytes = 32
 
-    init(jwtSigningKey: String, fernetKeys rawFernetKeys: String, production: Bool) throws(ConfigError) {
+    init(
+        jwtSigningKey: String,
+        jwtVerifyingKeys: [String] = [],
+        fernetKeys rawFernetKeys: String,
+        production: Bool
+    ) throws(ConfigError) {
         if production {
-            if jwtSigningKey == AppConfig.Defaults.jwtSigningKey {
-                throw ConfigError("JWT_SIGNING_KEY", "is the development default; generate one with `openssl rand -base64 48`")
-            }
-            if jwtSigningKey.utf8.count < Self.minimumJWTKeyBytes {
-                throw ConfigError(
-                    "JWT_SIGNING_KEY",
-                    "is too weak: \(jwtSigningKey.utf8.count) bytes, at least \(Self.minimumJWTKeyBytes) required"
-                )
+            try Self.checkJWTKey(jwtSigningKey, variable: "JWT_SIGNING_KEY")
+            for key in jwtVerifyingKeys {
+                try Self.checkJWTKey(key, variable: "JWT_VERIFYING_KEYS")
             }
         }
         let keys = rawFernetKeys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -35,6 +38,16 @@ public struct Secrets: Sendable {
             }
         }
         self.jwtSigningKey = jwtSigningKey
+        self.jwtVerifyingKeys = jwtVerifyingKeys.filter { $0 != jwtSigningKey }
         self.fernetKeys = keys
+    }
+
+    private static func checkJWTKey(_ key: String, variable: String) throws(ConfigError) {
+        if key == AppConfig.Defaults.jwtSigningKey {
+            throw ConfigError(variable, "is the development default; generate one with `openssl rand -base64 48`")
+        }
+        if key.utf8.count < minimumJWTKeyBytes {
+            throw ConfigError(variable, "is too weak: \(key.utf8.count) bytes, at least \(minimumJWTKeyBytes) required")
+        }
     }
 }

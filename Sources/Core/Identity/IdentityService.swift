@@ -34,6 +34,7 @@ public struct IdentityService: Sendable {
         self.postgres = postgres
         self.tokens = await TokenIssuer(
             signingKey: secrets.jwtSigningKey,
+            verifyingKeys: secrets.jwtVerifyingKeys,
             accessLifetime: settings.accessTokenLifetime,
             refreshLifetime: settings.refreshTokenLifetime
         )

@@ -3,12 +3,18 @@ import JWTKit
 
 /// Signs and verifies HS256 JSON Web Tokens compatible with SimpleJWT.
 public struct TokenIssuer: Sendable {
-    private let keys: JWTKeyCollection
+    /// The signing key first, then the verify-only ones. One collection per key: SimpleJWT's tokens
+    /// carry no `kid`, so each key is tried in turn rather than picked by the header.
+    private let keys: [JWTKeyCollection]
     let accessLifetime: Duration
     let refreshLifetime: Duration
 
-    public init(signingKey: String, accessLifetime: Duration, refreshLifetime: Duration) async {
-        self.keys = await JWTKeyCollection().add(hmac: HMACKey(from: signingKey), digestAlgorithm: .sha256)
+    public init(signingKey: String, verifyingKeys: [String] = [], accessLifetime: Duration, refreshLifetime: Duration) async {
+        var keys: [JWTKeyCollection] = []
+        for key in [signingKey] + verifyingKeys {
+            keys.append(await JWTKeyCollection().add(hmac: HMACKey(from: key), digestAlgorithm: .sha256))
+        }
+        self.keys = keys
         self.accessLifetime = accessLifetime
         self.refreshLifetime = refreshLifetime
     }
@@ -32,7 +38,7 @@ public struct TokenIssuer: Sendable {
             organizationID: organizationID?.uuidString.lowercased(),
             familyID: familyID.uuidString.lowercased()
         )
-        return (try await keys.sign(claims), claims)
+        return (try await keys[0].sign(claims), claims)
     }
 
     /// The claims of a valid, unexpired token of `kind` (either kind when nil). Anything else,
@@ -40,13 +46,13 @@ public struct TokenIssuer: Sendable {
     /// `IdentityError.invalidToken`.
     public func verify(_ token: String, as kind: TokenClaims.Kind?, now: Date = .now) async throws(IdentityError) -> TokenClaims {
         guard Self.headerAlgorithm(of: token) == "HS256" else { throw .invalidToken }
-        let claims: TokenClaims
-        do {
-            claims = try await keys.verify(token, as: TokenClaims.self)
-        } catch {
+        var verified: TokenClaims?
+        for collection in keys where verified == nil {
+            verified = try? await collection.verify(token, as: TokenClaims.self)
+        }
+        guard let claims = verified, kind == nil || claims.tokenType == kind, claims.exp > Int(now.timeIntervalSince1970) else {
             throw .invalidToken
         }
-        guard kind == nil || claims.tokenType == kind, claims.exp > Int(now.timeIntervalSince1970) else { throw .invalidToken }
         return claims
     }
 
