@@ -111,7 +111,7 @@ public struct ReportLimits: Sendable, Equatable {
     public init(
         responsesPerEvidence: Int = 3,
         bodyCharacters: Int = 1_600,
-        lines: Int = 36,
+        lines: Int = 24,
         lineCharacters: Int = 240,
         totalCharacters: Int = 1_000_000,
         sentenceCharacters: Int = 2_000
