@@ -111,9 +111,26 @@ struct MigratorTests {
             await #expect(throws: MigrationError.checksumMismatch("0001_t")) {
                 try await Migrator(migrations: edited, logger: logger).migrate(on: client)
             }
+            // A build from before migration 1 (a rollback) runs against it; a build whose own
+            // history lacks it does not.
+            #expect(try await Migrator(migrations: [], logger: logger).pending(on: client).isEmpty)
+            let diverged = [Migration(version: 2, name: "u", sql: "CREATE TABLE u (id int);")]
+            #expect(try await Migrator(migrations: original + diverged, logger: logger).pending(on: client).map(\.version) == [2])
             await #expect(throws: MigrationError.unknownApplied(1)) {
-                try await Migrator(migrations: [], logger: logger).pending(on: client)
+                try await Migrator(migrations: [Migration(version: 3, name: "v", sql: "SELECT 1;")], logger: logger).pending(on: client)
             }
+        }
+    }
+
+    @Test func anOlderBuildRunsAgainstANewerSchema() async throws {
+        let database = try await TestDatabase.empty()
+        try await TestDatabase.withConnection(database) { client in
+            let release1 = [Migration(version: 1, name: "t", sql: "CREATE TABLE t (id int);")]
+            let release2 = release1 + [Migration(version: 2, name: "t_note", sql: "ALTER TABLE t ADD COLUMN note text;")]
+            try await Migrator(migrations: release2, logger: logger).migrate(on: client)
+            // Rolled back to release 1: nothing pending, migrate is a no-op, nothing is undone.
+            #expect(try await Migrator(migrations: release1, logger: logger).migrate(on: client).isEmpty)
+            #expect(try await appliedVersions(client) == [1, 2])
         }
     }
 

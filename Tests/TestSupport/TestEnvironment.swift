@@ -33,6 +33,8 @@ public enum TestEnvironment {
             "LOG_LEVEL": "warning",
             // bcrypt at its minimum cost: tests exercise the logic, not the work factor.
             "BCRYPT_COST": "4",
+            // Hundreds of servers and processes share one test PostgreSQL at once.
+            "DATABASE_POOL_SIZE": "4",
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
     }

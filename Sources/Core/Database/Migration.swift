@@ -58,7 +58,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible, Sendable 
     case duplicateVersion(Int)
     /// An applied migration's file changed after it ran.
     case checksumMismatch(String)
-    /// The database has a version this build does not know: it was migrated by a newer release.
+    /// The database has a version this build does not know, older than this build's newest: its
+    /// history diverged from this build's. (Versions past the newest are a rolled-back release's.)
     case unknownApplied(Int)
     case failed(String, String)
     /// Production start-up with migrations not yet applied.
@@ -71,7 +72,7 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible, Sendable 
         case .duplicateVersion(let version): "two migrations have version \(version)"
         case .checksumMismatch(let label): "migration \(label) was edited after it was applied; add a new migration instead"
         case .unknownApplied(let version):
-            "the database has migration \(version), which this build does not know (was it migrated by a newer release?)"
+            "the database has migration \(version), which this build does not know although it has later ones"
         case .failed(let label, let reason): "migration \(label) failed and was rolled back: \(reason)"
         case .pending(let labels): "\(labels.count) migration(s) pending (\(labels.joined(separator: ", "))); run `AuditAPI migrate` first"
         }

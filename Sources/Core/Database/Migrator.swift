@@ -84,8 +84,19 @@ public struct Migrator: Sendable {
         for try await (version, checksum) in rows.decode((Int, String).self) { applied[version] = checksum }
 
         let known = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
-        if let unknown = applied.keys.sorted().first(where: { known[$0] == nil }) {
-            throw MigrationError.unknownApplied(unknown)
+        let unknown = applied.keys.filter { known[$0] == nil }.sorted()
+        // Versions past this build's newest are a newer release's additive migrations: rolling the
+        // code back must keep working (docs/OPERATIONS.md). One among this build's own versions
+        // means the two histories diverged.
+        let newest = migrations.map(\.version).max() ?? 0
+        if let diverged = unknown.first(where: { $0 < newest }) {
+            throw MigrationError.unknownApplied(diverged)
+        }
+        if !unknown.isEmpty {
+            logger.warning(
+                "the database has migrations newer than this build; running with them",
+                metadata: ["versions": "\(unknown.map(String.init).joined(separator: ","))"]
+            )
         }
         for migration in migrations {
             if let checksum = applied[migration.version], checksum != migration.checksum {
