@@ -153,6 +153,24 @@ struct ReportFlowTests {
             #expect(try unpaid.json()["detail"] as? String == "An active subscription is required.")
             // Reading and downloading need no subscription.
             #expect(try await bed.api.request(.get, "/api/v1/reports/\(reportID)/", token: viewer.access).status == .ok)
+
+            // Bad input answers as DRF does, never 500.
+            for path in ["/api/v1/reports/not-a-uuid/", "/api/v1/reports/not-a-uuid/download/", "/api/v1/audits/42/reports/"] {
+                let response = try await bed.api.request(.get, path, token: bed.admin.access)
+                #expect(response.status == .notFound, "\(path)")
+                #expect(try response.json()["detail"] as? String == "Not found.", "\(path)")
+            }
+            let pastTheEnd = try await bed.api.request(
+                .get,
+                "/api/v1/audits/\(finished.apiString)/reports/?page=9",
+                token: bed.admin.access
+            )
+            #expect(pastTheEnd.status == .notFound)
+            #expect(try pastTheEnd.json()["detail"] as? String == "Invalid page.")
+            let listed = try await bed.api.request(.get, "/api/v1/audits/\(finished.apiString)/reports/", token: viewer.access).json()
+            #expect(listed["count"] as? Int == 1)
+            #expect(listed["next"] is NSNull && listed["previous"] is NSNull)
+            #expect((listed["results"] as? [[String: Any]])?.first?["status"] as? String == "PENDING")
         }
     }
 
