@@ -27,12 +27,14 @@ extension APIError {
 /// The download's conditional-request and attachment headers.
 enum ReportDownloadHeaders {
     /// Whether an `If-None-Match` value names `etag`: `*`, or a list of (possibly weak) tags, as
-    /// RFC 9110 compares them for GET (weak comparison).
+    /// RFC 9110 compares them for GET (weak comparison). A bare hash, as clients that copy `sha256`
+    /// from the report send it, counts as its quoted tag.
     static func matches(_ header: String, etag: String) -> Bool {
         header.split(separator: ",").contains { candidate in
             var tag = candidate.trimmingCharacters(in: .whitespaces)
             if tag == "*" { return true }
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            if !tag.hasPrefix("\"") { tag = "\"" + tag + "\"" }
             return tag == etag
         }
     }

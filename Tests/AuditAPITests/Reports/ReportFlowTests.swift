@@ -98,6 +98,13 @@ struct ReportFlowTests {
                 headers: [.ifNoneMatch: "\"0000\""]
             )
             #expect(stale.status == .ok)
+            let bare = try await bed.api.request(
+                .get,
+                "/api/v1/reports/\(reportID)/download/",
+                token: bed.admin.access,
+                headers: [.ifNoneMatch: sha256]
+            )
+            #expect(bare.status == .notModified)
             #expect(stale.body.readableBytes == size)
             let head = try await bed.api.request(.head, "/api/v1/reports/\(reportID)/download/", token: bed.admin.access)
             #expect(head.status == .ok)
