@@ -58,37 +58,41 @@ public struct Audit: Equatable, Sendable {
     static func decode(_ rows: PostgresRowSequence) async throws -> [Audit] {
         var audits: [Audit] = []
         for try await row in rows {
-            let columns = row.makeRandomAccess()
-            audits.append(
-                Audit(
-                    id: try columns["id"].decode(UUID.self),
-                    organizationID: try columns["organization_id"].decode(UUID.self),
-                    integrationID: try columns["integration_id"].decode(UUID?.self),
-                    repository: try columns["repository"].decode(String?.self),
-                    checks: try columns["checks"].decode([String].self),
-                    trigger: Trigger(rawValue: try columns["trigger"].decode(String.self)) ?? .manual,
-                    status: Status(rawValue: try columns["status"].decode(String.self)) ?? .error,
-                    requestedBy: try columns["requested_by"].decode(UUID?.self),
-                    createdAt: try columns["created_at"].decode(Date.self),
-                    startedAt: try columns["started_at"].decode(Date?.self),
-                    finishedAt: try columns["finished_at"].decode(Date?.self),
-                    score: try columns["score"].decode(Int?.self),
-                    summary: Summary(
-                        passed: try columns["passed"].decode(Int.self),
-                        failed: try columns["failed"].decode(Int.self),
-                        errors: try columns["errors"].decode(Int.self),
-                        notApplicable: try columns["not_applicable"].decode(Int.self)
-                    ),
-                    progressDone: try columns["progress_done"].decode(Int.self),
-                    progressTotal: try columns["progress_total"].decode(Int.self),
-                    evidenceDigest: try columns["evidence_digest"].decode(String?.self),
-                    error: try columns["error"].decode(String?.self),
-                    pendingReason: try columns["pending_reason"].decode(String?.self),
-                    notBefore: try columns["not_before"].decode(Date?.self)
-                )
-            )
+            audits.append(try Audit(row.makeRandomAccess()))
         }
         return audits
+    }
+}
+
+extension Audit {
+    /// One row selected with `columns`.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try columns["id"].decode(UUID.self),
+            organizationID: try columns["organization_id"].decode(UUID.self),
+            integrationID: try columns["integration_id"].decode(UUID?.self),
+            repository: try columns["repository"].decode(String?.self),
+            checks: try columns["checks"].decode([String].self),
+            trigger: Trigger(rawValue: try columns["trigger"].decode(String.self)) ?? .manual,
+            status: Status(rawValue: try columns["status"].decode(String.self)) ?? .error,
+            requestedBy: try columns["requested_by"].decode(UUID?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            startedAt: try columns["started_at"].decode(Date?.self),
+            finishedAt: try columns["finished_at"].decode(Date?.self),
+            score: try columns["score"].decode(Int?.self),
+            summary: Summary(
+                passed: try columns["passed"].decode(Int.self),
+                failed: try columns["failed"].decode(Int.self),
+                errors: try columns["errors"].decode(Int.self),
+                notApplicable: try columns["not_applicable"].decode(Int.self)
+            ),
+            progressDone: try columns["progress_done"].decode(Int.self),
+            progressTotal: try columns["progress_total"].decode(Int.self),
+            evidenceDigest: try columns["evidence_digest"].decode(String?.self),
+            error: try columns["error"].decode(String?.self),
+            pendingReason: try columns["pending_reason"].decode(String?.self),
+            notBefore: try columns["not_before"].decode(Date?.self)
+        )
     }
 }
 

@@ -128,9 +128,12 @@ public struct AuditService: Sendable {
         try principal.authorize(.read)
         let status = filters.status?.rawValue
         let trigger = filters.trigger?.rawValue
+        // The total rides along on every row (a window over the filtered set, computed before LIMIT):
+        // one round trip instead of two on the API's busiest list. A page past the end has no rows
+        // and no total, but that page is a 404 whatever the total.
         let rows = try await postgres.query(
             """
-            SELECT \(unescaped: Audit.columns) FROM audits
+            SELECT \(unescaped: Audit.columns), count(*) OVER () AS total FROM audits
             WHERE organization_id = \(organizationID) AND (\(status)::text IS NULL OR status = \(status))
               AND (\(filters.repository)::text IS NULL OR repository = \(filters.repository))
               AND (\(trigger)::text IS NULL OR trigger = \(trigger))
@@ -138,18 +141,13 @@ public struct AuditService: Sendable {
             """,
             logger: logger
         )
-        let audits = try await Audit.decode(rows)
-        let counted = try await postgres.query(
-            """
-            SELECT count(*) FROM audits
-            WHERE organization_id = \(organizationID) AND (\(status)::text IS NULL OR status = \(status))
-              AND (\(filters.repository)::text IS NULL OR repository = \(filters.repository))
-              AND (\(trigger)::text IS NULL OR trigger = \(trigger))
-            """,
-            logger: logger
-        )
+        var audits: [Audit] = []
         var total = 0
-        for try await count in counted.decode(Int.self) { total = count }
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            audits.append(try Audit(columns))
+            total = try columns["total"].decode(Int.self)
+        }
         return Page(items: audits, count: total, request: page)
     }
 

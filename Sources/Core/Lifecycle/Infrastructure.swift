@@ -27,7 +27,7 @@ public struct Infrastructure: Sendable {
         switch environment {
         case .development:
             let migrator = Migrator(migrations: try Migration.bundled(), logger: logger)
-            try await postgres.withConnection { try await migrator.migrate(on: $0) }
+            _ = try await postgres.withConnection { try await migrator.migrate(on: $0) }
         case .production:
             let pending = try await pendingMigrations()
             if !pending.isEmpty { throw MigrationError.pending(pending) }

@@ -19,17 +19,9 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level,
-        message: Logger.Message,
-        metadata explicit: Logger.Metadata?,
-        source: String,
-        file: String,
-        function: String,
-        line: UInt
-    ) {
-        let merged = metadata.merging(explicit ?? [:]) { _, new in new }
-        let line = Self.line(time: .now, level: level, label: label, message: message.description, metadata: merged)
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }
+        let line = Self.line(time: .now, level: event.level, label: label, message: event.message.description, metadata: merged)
         Self.output.withLock { _ in FileHandle.standardError.write(Data(line.utf8)) }
     }
 

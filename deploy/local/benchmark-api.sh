@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# API benchmark. It builds AuditAPI in release mode and starts a throwaway PostgreSQL and Redis on
+# free 127.0.0.1 ports, which are removed afterwards. It seeds 2 organizations, each with 32 members
+# and 200 finished audits of 5 evidence rows. Then it runs wrk at 32 connections against
+# GET /healthz (the framework's ceiling), GET /api/v1/audits/ (page 1), GET /api/v1/audits/{id}/
+# and POST /api/v1/audits/start/ (202; no worker runs, so the queue only grows). It prints
+# requests/s, p50/p99 latency and the API's resident memory. Figures go in BENCHMARKS.md.
+#   AUDITMATE_BENCH_SECONDS=20 AUDITMATE_BENCH_CONNECTIONS=32 bash deploy/local/benchmark-api.sh
+#
+# The API runs as in production except that its secrets are development ones: access log on (JSON
+# lines at info, to a file), per-user throttling on. Requests rotate over 64 users, because one user
+# may make 1000 requests per THROTTLE_WINDOW_SECONDS and the window is set to 1 second here.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+# shellcheck source=lib.sh
+source deploy/local/lib.sh
+
+seconds=${AUDITMATE_BENCH_SECONDS:-20}
+connections=${AUDITMATE_BENCH_CONNECTIONS:-32}
+AM_DEBIAN_PACKAGES+=(wrk)
+am_require_packages
+work=$(mktemp -d /tmp/auditmate-bench.XXXXXX)
+chmod 755 "$work"
+api_pid=
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    set +e
+    [ -n "$api_pid" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
+    am_stop_postgres "$work/postgres" immediate
+    am_stop_redis "$work/redis"
+    rm -rf "$work"
+    exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+am_init_postgres "$work/postgres" "$password"
+pg_port=$(am_free_port)
+am_start_postgres "$work/postgres" "$pg_port" || am_die "PostgreSQL did not start"
+redis_port=$(am_free_port)
+am_start_redis "$work/redis" "$redis_port" --requirepass "$password"
+
+swift build -c release --product AuditAPI
+api_port=$(am_free_port)
+export DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/postgres?sslmode=disable"
+export REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
+export PORT=$api_port LOG_LEVEL=info LOG_FORMAT=json
+export THROTTLE_WINDOW_SECONDS=1 ACCESS_TOKEN_LIFETIME_SECONDS=3600 BCRYPT_COST=4
+"$(swift build -c release --show-bin-path)/AuditAPI" 2>"$work/api.log" &
+api_pid=$!
+base="http://127.0.0.1:$api_port"
+am_wait_http_ok "$base/readyz" 120 || { tail -n 20 "$work/api.log" >&2; am_die "AuditAPI did not become ready"; }
+
+am_say "seeding 2 organizations x 200 audits x 5 evidence rows, 64 users"
+for org in 1 2; do
+    am_register "$base" "owner$org@bench.test" "bench-password-$org" "Owner $org" "Bench $org"
+done
+PGPASSWORD=$password psql -h 127.0.0.1 -p "$pg_port" -U auditmate -d postgres -qv ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE TEMP TABLE owners AS
+    SELECT m.organization_id, u.id AS user_id, u.password_hash, substring(u.email FROM 'owner(\d)') AS n
+    FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email LIKE 'owner_@bench.test';
+-- 31 more members per organization, with the owner's password.
+INSERT INTO users (email, full_name, password_hash)
+    SELECT 'member' || i || '-' || o.n || '@bench.test', 'Member ' || i, o.password_hash
+    FROM owners o, generate_series(1, 31) i;
+INSERT INTO memberships (organization_id, user_id, role)
+    SELECT o.organization_id, u.id, 'MEMBER'
+    FROM owners o JOIN users u ON u.email LIKE 'member%-' || o.n || '@bench.test';
+-- Never decrypted: no worker runs, and POST audits/start/ only needs the row.
+INSERT INTO integrations (organization_id, account, account_type, base_url, token_type, token_ciphertext, created_by)
+    SELECT organization_id, 'bench-' || n, 'Organization', 'https://api.github.com', 'token', 'unused', user_id FROM owners;
+INSERT INTO audits (organization_id, integration_id, trigger, status, requested_by, created_at, started_at, finished_at,
+                    score, passed, failed, progress_done, progress_total, evidence_digest)
+    SELECT o.organization_id, i.id, 'manual', CASE WHEN k % 3 = 0 THEN 'FAIL' ELSE 'PASS' END, o.user_id,
+           now() - k * interval '1 hour', now() - k * interval '1 hour', now() - k * interval '1 hour' + interval '40 seconds',
+           CASE WHEN k % 3 = 0 THEN 60 ELSE 100 END, CASE WHEN k % 3 = 0 THEN 3 ELSE 5 END, CASE WHEN k % 3 = 0 THEN 2 ELSE 0 END,
+           5, 5, md5(o.n || k)
+    FROM owners o JOIN integrations i ON i.organization_id = o.organization_id, generate_series(1, 200) k;
+INSERT INTO evidence (audit_id, check_id, resource, status, severity, soc2, iso27001, sentence, responses, collected_at, sha256)
+    SELECT a.id, 'check-' || c, 'bench/repository-' || c, 'PASS', 'MEDIUM', ARRAY['CC6.1'], ARRAY['A.8.2'],
+           'The repository is configured as the control requires.',
+           jsonb_build_object('request', 'GET /repos/bench/repository-' || c, 'status', 200,
+                              'body', jsonb_build_object('full_name', 'bench/repository-' || c, 'private', true,
+                                                         'default_branch', 'main', 'padding', repeat('x', 400))),
+           a.finished_at, md5(a.id::text || c) || md5(c || a.id::text)
+    FROM audits a, generate_series(1, 5) c;
+ANALYZE;
+SQL
+
+# Logs every user in (honouring the authentication throttle) and writes "token<TAB>audit" lines.
+python3 - "$base" "$pg_port" "$password" "$work/tokens.tsv" <<'PY'
+import json, os, subprocess, sys, time, urllib.error, urllib.request
+base, pg_port, password, out = sys.argv[1:5]
+rows = subprocess.run(
+    ["psql", "-h", "127.0.0.1", "-p", pg_port, "-U", "auditmate", "-d", "postgres", "-tA", "-F", "\t", "-c",
+     "SELECT u.email, substring(u.email FROM '(\\d)@') AS n, "
+     "(SELECT string_agg(a.id::text, ',') FROM (SELECT id FROM audits WHERE organization_id = m.organization_id "
+     " ORDER BY random() LIMIT 10) a) FROM users u JOIN memberships m ON m.user_id = u.id ORDER BY u.email"],
+    env={**os.environ, "PGPASSWORD": password}, check=True, capture_output=True, text=True).stdout.split("\n")
+lines = []
+for row in filter(None, rows):
+    email, n, audits = row.split("\t")
+    body = json.dumps({"email": email, "password": f"bench-password-{n}"}).encode()
+    while True:
+        request = urllib.request.Request(base + "/api/v1/auth/token/", data=body, headers={"Content-Type": "application/json"})
+        try:
+            token = json.load(urllib.request.urlopen(request, timeout=30))["access"]
+            break
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                sys.exit(f"auditmate: logging {email} in failed: {error.code} {error.read().decode()}")
+            time.sleep(float(error.headers.get("Retry-After", "1")))
+    lines += [f"{token}\t{audit}" for audit in audits.split(",")]
+with open(out, "w") as file:
+    file.write("\n".join(lines) + "\n")
+print(f"auditmate: {len(set(l.split(chr(9))[0] for l in lines))} users logged in", file=sys.stderr)
+PY
+
+memory() { awk -v key="$1:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$api_pid/status"; }
+export AUDITMATE_BENCH_TOKENS=$work/tokens.tsv
+rss_idle=$(memory VmRSS)
+results=()
+for mode in healthz list detail start; do
+    export AUDITMATE_BENCH_MODE=$mode
+    wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$base" >/dev/null  # warm-up
+    wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$base" >"$work/$mode.txt"
+    grep -q "Non-2xx" "$work/$mode.txt" && { cat "$work/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }
+    results+=("$mode" "$(memory VmRSS)" "$work/$mode.txt")
+done
+queued=$(redis-cli -h 127.0.0.1 -p "$redis_port" -a "$password" --no-auth-warning llen scans)
+
+python3 - "$connections" "$seconds" "$rss_idle" "$(memory VmHWM)" "$queued" "${results[@]}" <<'PY'
+import re, sys
+connections, seconds, rss_idle, rss_peak, queued = sys.argv[1:6]
+names = {"healthz": "GET /healthz", "list": "GET /api/v1/audits/", "detail": "GET /api/v1/audits/{id}/",
+         "start": "POST /api/v1/audits/start/"}
+def ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+print(f"wrk, {connections} connections, {seconds} s per endpoint, 2 threads")
+print(f"{'endpoint':28} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'API RSS MB':>11}")
+rates = {}
+args = sys.argv[6:]
+for i in range(0, len(args), 3):
+    mode, rss, path = args[i:i + 3]
+    text = open(path).read()
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
+    p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+    rates[mode] = (rate, p99)
+    print(f"{names[mode]:28} {rate:11.0f} {p50:8.2f} {p99:8.2f} {rss:>11}")
+print(f"API resident memory: {rss_idle} MB before load, {rss_peak} MB peak")
+print(f"scans queued by POST audits/start/: {queued}")
+share = rates["list"][0] / rates["healthz"][0]
+print(f"list / healthz rate: {share:.2f} (goal >= 0.5); list p99 {rates['list'][1]:.2f} ms (goal < 10)")
+PY
