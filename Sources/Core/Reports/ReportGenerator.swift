@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import Logging
-import NIOPosix
 import PostgresNIO
 
 /// Renders reports in the worker: claims the report row, reads the audit and its evidence (raw
@@ -47,7 +46,7 @@ public struct ReportGenerator: Sendable {
             throw PermanentFailure(description: "report \(id) does not exist")
         }
         let content = try await load(reportID: id, auditID: auditID, requestedAt: requestedAt)
-        let rendered = try await NIOThreadPool.singleton.runIfActive { try ReportRenderer.render(content) }
+        let rendered = try await ReportRenderer.renderOffThePool(content)
         let sha256 = Hex.encode(SHA256.hash(data: rendered.bytes))
         try await postgres.query(
             """

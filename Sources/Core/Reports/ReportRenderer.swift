@@ -1,5 +1,6 @@
 import CPangoCairo
 import Foundation
+import NIOPosix
 
 /// A rendered report: the PDF's bytes and what the renderer knows about them.
 public struct RenderedReport: Sendable {
@@ -16,6 +17,12 @@ public struct RenderedReport: Sendable {
 public enum ReportRenderer {
     /// The largest PDF a report may grow to before rendering fails instead of using more memory.
     public static let maximumBytes = 64 << 20
+
+    /// `render` on NIO's blocking-work thread pool, so the cooperative pool (two threads on a
+    /// two-core machine) keeps serving other tasks while a PDF is laid out.
+    public static func renderOffThePool(_ content: ReportContent) async throws -> RenderedReport {
+        try await NIOThreadPool.singleton.runIfActive { try render(content) }
+    }
 
     public static func render(_ content: ReportContent) throws -> RenderedReport {
         let facts = ReportFacts(content.evidence)

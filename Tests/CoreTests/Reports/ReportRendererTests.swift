@@ -9,7 +9,7 @@ import Testing
 struct ReportRendererTests {
     @Test func aReportHasEverySectionTheFindingsHashesDigestAndPageFooters() async throws {
         let content = ReportContentFixture.content(rows: 60)
-        let rendered = try ReportRenderer.render(content)
+        let rendered = try await ReportRenderer.renderOffThePool(content)
         let pdf = try PDFTools(rendered.bytes)
         defer { pdf.remove() }
         let pages = try await pdf.pageCount()
@@ -59,7 +59,7 @@ struct ReportRendererTests {
     }
 
     @Test func cjkTextIsDrawnWithARealFontNotBoxes() async throws {
-        let rendered = try ReportRenderer.render(ReportContentFixture.content(rows: 5, sentenceSuffix: " 監査証跡は正常です。"))
+        let rendered = try await ReportRenderer.renderOffThePool(ReportContentFixture.content(rows: 5, sentenceSuffix: " 監査証跡は正常です。"))
         #expect(rendered.unknownGlyphs == 0)
         let pdf = try PDFTools(rendered.bytes)
         defer { pdf.remove() }
@@ -76,7 +76,7 @@ struct ReportRendererTests {
             body: #"{"name":"emoji-🚀","description":"مرحبا بالعالم 🔥 שלום","topics":["✅","🙂"]}"#
         )
         let content = ReportContentFixture.content(rows: 10, extra: [odd])
-        let rendered = try ReportRenderer.render(content)
+        let rendered = try await ReportRenderer.renderOffThePool(content)
         let pdf = try PDFTools(rendered.bytes)
         defer { pdf.remove() }
         let text = try await pdf.text()
@@ -118,7 +118,7 @@ struct ReportRendererTests {
             ],
             responseCount: 1
         )
-        let rendered = try ReportRenderer.render(ReportContentFixture.content(rows: 3, limits: limits, extra: [hugeRow]))
+        let rendered = try await ReportRenderer.renderOffThePool(ReportContentFixture.content(rows: 3, limits: limits, extra: [hugeRow]))
         let pdf = try PDFTools(rendered.bytes)
         defer { pdf.remove() }
         let text = try await pdf.text()
@@ -136,16 +136,18 @@ struct ReportRendererTests {
         try await Self.expectEverythingInsideThePage(pdf)
     }
 
-    @Test func renderingTheSameReportTwiceGivesTheSameBytes() throws {
+    @Test func renderingTheSameReportTwiceGivesTheSameBytes() async throws {
         let content = ReportContentFixture.content(rows: 20)
-        #expect(try ReportRenderer.render(content).bytes == ReportRenderer.render(content).bytes)
+        let first = try await ReportRenderer.renderOffThePool(content)
+        let second = try await ReportRenderer.renderOffThePool(content)
+        #expect(first.bytes == second.bytes)
     }
 
     @Test func theRawEvidenceBudgetStopsPrintingAnswersButKeepsEveryHash() async throws {
         var limits = ReportLimits()
         limits.totalCharacters = 3_000
         let content = ReportContentFixture.content(rows: 40, limits: limits)
-        let rendered = try ReportRenderer.render(content)
+        let rendered = try await ReportRenderer.renderOffThePool(content)
         let pdf = try PDFTools(rendered.bytes)
         defer { pdf.remove() }
         let text = try await pdf.text()
