@@ -139,8 +139,8 @@ connections, seconds, rss_idle, rss_peak, queued = sys.argv[1:6]
 names = {"healthz": "GET /healthz", "list": "GET /api/v1/audits/", "detail": "GET /api/v1/audits/{id}/",
          "start": "POST /api/v1/audits/start/"}
 def ms(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 print(f"wrk, {connections} connections, {seconds} s per endpoint, 2 threads")
 print(f"{'endpoint':28} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'API RSS MB':>11}")
 rates = {}

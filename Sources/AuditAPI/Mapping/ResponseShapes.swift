@@ -48,28 +48,6 @@ struct ResponseShapes: Sendable {
         shapes["\(operationID) \(status)"]
     }
 
-    /// `value` (parsed JSON) with every missing required-nullable key set to JSON null.
-    static func fill(_ value: Any, _ shape: Shape) -> Any {
-        switch shape {
-        case .object(let nullable, let properties, let additional):
-            guard var object = value as? [String: Any] else { return value }
-            for key in nullable where object[key] == nil { object[key] = NSNull() }
-            for (key, item) in object {
-                if let property = properties[key] {
-                    object[key] = fill(item, property)
-                } else if let additional {
-                    object[key] = fill(item, additional)
-                }
-            }
-            return object
-        case .array(let items):
-            guard let array = value as? [Any] else { return value }
-            return array.map { fill($0, items) }
-        case .leaf:
-            return value
-        }
-    }
-
     /// Follows `$ref`s within the document and reduces schemas to shapes.
     private struct Resolver {
         let document: [String: Any]

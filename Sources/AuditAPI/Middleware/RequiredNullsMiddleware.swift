@@ -20,12 +20,8 @@ struct RequiredNullsMiddleware: ServerMiddleware {
         guard let responseBody, let shape = shapes.shape(operationID: operationID, status: response.status.code) else {
             return (response, responseBody)
         }
-        let data = try await Data(collecting: responseBody, upTo: maximumBody)
-        guard let value = try? JSONSerialization.jsonObject(with: data) else { return (response, HTTPBody(data)) }
-        let filled = try JSONSerialization.data(
-            withJSONObject: ResponseShapes.fill(value, shape),
-            options: [.sortedKeys, .withoutEscapingSlashes]
-        )
+        let bytes = try await [UInt8](collecting: responseBody, upTo: maximumBody)
+        guard let filled = JSONNullFiller.fill(bytes, shape) else { return (response, HTTPBody(bytes)) }
         var headers = response
         headers.headerFields[.contentLength] = String(filled.count)
         return (headers, HTTPBody(filled))

@@ -50,9 +50,9 @@ public struct JSONLogHandler: LogHandler {
     }
 }
 
-/// Minimal JSON string quoting for hand-built JSON lines.
-enum JSONText {
-    static func quote(_ text: String) -> String {
+/// Minimal JSON string quoting for hand-built JSON.
+public enum JSONText {
+    public static func quote(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
