@@ -67,7 +67,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes),
         // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [RequiredNullsMiddleware(shapes: schema.responseShapes)]
     )
 

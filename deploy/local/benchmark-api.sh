@@ -149,8 +149,9 @@ for i in range(0, len(args), 3):
     mode, rss, path = args[i:i + 3]
     text = open(path).read()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-    p50 = ms(re.search(r"50%\s+(\S+)", text).group(1))
-    p99 = ms(re.search(r"99%\s+(\S+)", text).group(1))
+    # The latency distribution's own lines: "+/- Stdev" columns elsewhere also end in "%".
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)$", text, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)$", text, re.M).group(1))
     rates[mode] = (rate, p99)
     print(f"{names[mode]:28} {rate:11.0f} {p50:8.2f} {p99:8.2f} {rss:>11}")
 print(f"API resident memory: {rss_idle} MB before load, {rss_peak} MB peak")
