@@ -38,11 +38,8 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
 
     let schema = try SchemaDocument.bundled()
     let auditEvents = AuditEventHub(database: config.database, logger: logger)
-    let audits = AuditService(
-        postgres: infrastructure.postgres,
-        broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
-        logger: logger
-    )
+    let broker = QueueBroker(redis: infrastructure.redis, settings: config.queue)
+    let audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
@@ -64,6 +61,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
             logger: logger
         ),
         audits: audits,
+        reports: ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger),
         auditEvents: auditEvents,
         schedules: ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger),
         secureCookies: config.isProduction
@@ -71,7 +69,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes),
         // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
-        configuration: .init(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
         middlewares: [RequiredNullsMiddleware(shapes: schema.responseShapes)]
     )
 

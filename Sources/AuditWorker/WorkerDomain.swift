@@ -7,6 +7,8 @@ struct WorkerDomain: Sendable {
     let scanner: AuditScanner
     let audits: AuditService
     let schedules: ScheduleService
+    let reports: ReportService
+    let reportGenerator: ReportGenerator
     let producer: TaskProducer
 
     init(config: AppConfig, infrastructure: Infrastructure, broker: QueueBroker, logger: Logger) throws {
@@ -21,6 +23,8 @@ struct WorkerDomain: Sendable {
         self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
         self.audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
         self.schedules = ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger)
+        self.reports = ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)
         self.producer = TaskProducer(broker: broker)
     }
 }

@@ -95,15 +95,6 @@ struct BeatSystemJobTests {
                         logger: bed.logger
                     )
                 }
-                // The reports feature brings the real table; until then a stand-in with its columns.
-                try await connection.query(
-                    """
-                    CREATE TABLE IF NOT EXISTS reports (
-                        id uuid PRIMARY KEY DEFAULT gen_random_uuid(), organization_id uuid NOT NULL, audit_id uuid NOT NULL,
-                        created_at timestamptz NOT NULL DEFAULT now())
-                    """,
-                    logger: bed.logger
-                )
             }
             let audit = try await AuditService(postgres: bed.infrastructure.postgres, broker: bed.kit.broker, logger: bed.logger)
                 .start(bed.principal, integration: nil, repository: nil, checks: nil)
@@ -130,7 +121,7 @@ struct BeatSystemJobTests {
                 logger: bed.logger
             )
             let dispatched = try await beat.dispatchDue(now: now)
-            #expect(dispatched.count == 4, "the reconcile message and three purges")
+            #expect(dispatched.count == 5, "the two reconcile messages and three purges")
             #expect(try await beat.dispatchDue(now: now.addingTimeInterval(59)).isEmpty, "each slot once")
 
             let remaining = try await TestDatabase.withConnection(bed.database) { connection in

@@ -20,6 +20,21 @@ struct CeleryInteropTests {
         return file
     }
 
+    /// A Celery worker (solo pool, no gossip) for the app module `app` defines, on the kit's Redis.
+    func celeryWorker(_ app: URL, queue: String, kit: QueueTestKit) throws -> ChildProcess {
+        var environment = kit.environment
+        environment["INTEROP_URL"] = kit.redisURL
+        environment["PYTHONPATH"] = app.deletingLastPathComponent().path
+        return try ChildProcess(
+            python,
+            arguments: [
+                "-m", "celery", "-A", app.deletingPathExtension().lastPathComponent, "worker", "--pool", "solo", "-Q", queue,
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            environment: environment
+        )
+    }
+
     @Test func aPythonSendTaskRunsOnAuditWorkerAndAsyncResultGetReadsTheResult() async throws {
         let kit = try QueueTestKit(database: try await TestDatabase.migrated())
         defer { Task { await kit.close() } }
@@ -104,17 +119,7 @@ struct CeleryInteropTests {
                 store.hset(prefix + "scanned", audit_id, "ran")
             """
         )
-        var environment = kit.environment
-        environment["INTEROP_URL"] = kit.redisURL
-        environment["PYTHONPATH"] = app.deletingLastPathComponent().path
-        let celery = try ChildProcess(
-            python,
-            arguments: [
-                "-m", "celery", "-A", "interopapp", "worker", "--pool", "solo", "-Q", "scans", "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-            ],
-            environment: environment
-        )
+        let celery = try celeryWorker(app, queue: "scans", kit: kit)
         defer { Task { await celery.terminate() } }
         let audits = (0..<3).map { _ in UUID() }
         for audit in audits { try await kit.producer.enqueue(ScanAuditTask(auditID: audit)) }
@@ -170,17 +175,7 @@ struct CeleryInteropTests {
                 store.hset(key, token, "ran on celery")
             """
         )
-        var environment = kit.environment
-        environment["INTEROP_URL"] = kit.redisURL
-        environment["PYTHONPATH"] = app.deletingLastPathComponent().path
-        let celery = try ChildProcess(
-            python,
-            arguments: [
-                "-m", "celery", "-A", "restoreapp", "worker", "--pool", "solo", "-Q", "diagnostics", "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-            ],
-            environment: environment
-        )
+        let celery = try celeryWorker(app, queue: "diagnostics", kit: kit)
         defer { Task { await celery.terminate() } }
         do {
             try await eventually(timeout: .seconds(60), "kombu did not restore the AuditWorker's orphan") {

@@ -1,4 +1,5 @@
 import Core
+import Crypto
 import Foundation
 import Logging
 import PostgresNIO
@@ -135,6 +136,27 @@ extension IdentityFixtures {
                 INSERT INTO schedules (organization_id, name, integration_id, cron, timezone, enabled, next_run_at)
                 VALUES (\(organizationID), 'Fixture schedule', \(integration), '@daily', 'UTC', \(enabled),
                         CASE WHEN \(enabled) THEN date_trunc('day', now()) + interval '1 day' END)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { return id }
+            throw FixtureError.notCreated
+        }
+    }
+
+    /// A report of a new finished audit of `organizationID` in `status`; a READY one carries a small
+    /// stand-in PDF with its hash and size. Returns the report id.
+    public static func report(in organizationID: UUID, status: String, database: DatabaseSettings) async throws -> UUID {
+        let audit = try await IdentityFixtures.audit(in: organizationID, status: "PASS", database: database)
+        let pdf: [UInt8]? = status == "READY" ? Array("%PDF-1.4\n% fixture\n%%EOF\n".utf8) : nil
+        return try await TestDatabase.withConnection(database) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO reports (organization_id, audit_id, status, pdf, sha256, size, finished_at)
+                VALUES (\(organizationID), \(audit), \(status), \(pdf.map { ByteBuffer(bytes: $0) }),
+                        \(pdf.map { Hex.encode(SHA256.hash(data: $0)) }), \(pdf?.count),
+                        CASE WHEN \(status) IN ('READY', 'ERROR') THEN now() END)
                 RETURNING id
                 """,
                 logger: logger

@@ -51,7 +51,13 @@ am_start_redis "$redis_dir" "$redis_port" --requirepass "$password"
 export AUDITMATE_TEST_DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export AUDITMATE_TEST_REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
 export AUDITMATE_TEST_WORK_DIR=$work
-export AUDITMATE_TEST_BIN_DIR=$(swift build --show-bin-path)
+# AUDITMATE_TEST_RELEASE=1 builds and runs everything optimized (benchmarks); `@testable import`
+# then needs -enable-testing.
+build_flags=()
+if [ "${AUDITMATE_TEST_RELEASE:-}" = 1 ]; then
+    build_flags=(-c release -Xswiftc -enable-testing)
+fi
+export AUDITMATE_TEST_BIN_DIR=$(swift build "${build_flags[@]}" --show-bin-path)
 
 # Python Celery for the interoperability tests, in a throwaway virtualenv kept under .build/ (git-ignored)
 # so later runs reuse it. kombu's Redis transport imports `packaging` without declaring it.
@@ -64,5 +70,5 @@ fi
 export AUDITMATE_TEST_PYTHON=$venv/bin/python
 am_say "PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port, scratch in $work"
 
-swift build --build-tests
-swift test --skip-build "$@"
+swift build "${build_flags[@]}" --build-tests
+swift test "${build_flags[@]}" --skip-build "$@"

@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let integrations: IntegrationService
     let billing: BillingService
     let audits: AuditService
+    let reports: ReportService
     let auditEvents: AuditEventHub
     let schedules: ScheduleService
     /// Cookies are `Secure` in production, where TLS is in front of the API.

@@ -19,6 +19,8 @@ extension APIError {
             self = APIError(error)
         case let error as ScheduleError:
             self = APIError(error)
+        case let error as ReportError:
+            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
         case let error as DecodingError:
@@ -46,6 +48,8 @@ extension APIError {
         case let error as AuditError:
             self = APIError(error)
         case let error as ScheduleError:
+            self = APIError(error)
+        case let error as ReportError:
             self = APIError(error)
         case let error as DecodingError:
             self = APIError(decoding: error)

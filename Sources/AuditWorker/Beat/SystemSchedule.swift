@@ -2,16 +2,18 @@ import Core
 import Foundation
 import Logging
 
-/// The system's own periodic jobs. Every minute, the `audits.reconcile` task publishes the scans of
-/// PENDING audits whose message never reached Redis or was lost (it reads Redis, so a worker runs
-/// it). Every hour, beat itself deletes what has expired (refresh-token families and sessions,
-/// invitations, reports past their retention) in the transaction that claims the hour's slot.
+/// The system's own periodic jobs. Every minute, the `audits.reconcile` and `reports.reconcile`
+/// tasks publish the scans of PENDING audits and the renderings of PENDING reports whose message
+/// never reached Redis or was lost (they read Redis, so a worker runs them). Every hour, beat itself
+/// deletes what has expired (refresh-token families and sessions, invitations, reports past their
+/// retention) in the transaction that claims the hour's slot.
 enum SystemSchedule {
     static func source(producer: TaskProducer, config: AppConfig, logger: Logger) -> IntervalScheduleSource {
         let identity = config.identity
         let retention = config.scheduling.reportRetention
         return IntervalScheduleSource(entries: [
             .task("audits.reconcile", every: .seconds(60), payload: ReconcileAuditsTask(), producer: producer),
+            .task("reports.reconcile", every: .seconds(60), payload: ReconcileReportsTask(), producer: producer),
             .transaction("maintenance.purge-logins", every: .seconds(3_600)) { connection, slot in
                 let deleted = try await IdentityService.purgeExpiredLogins(on: connection, now: slot, settings: identity, logger: logger)
                 if deleted > 0 { logger.notice("purged expired logins", metadata: ["rows": "\(deleted)"]) }

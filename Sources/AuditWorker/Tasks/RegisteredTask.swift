@@ -48,13 +48,19 @@ struct TaskRegistry: Sendable {
 
     /// What every standard task declares, for commands that need the queues but run no tasks.
     static let declarations: [TaskDeclaration] =
-        [ScanAuditTask.declaration, ReconcileAuditsTask.declaration, GenerateReportTask.declaration, PingTask.declaration]
+        [
+            ScanAuditTask.declaration, ReconcileAuditsTask.declaration, GenerateReportTask.declaration,
+            ReconcileReportsTask.declaration, PingTask.declaration,
+        ]
         + Handlers.diagnostics.map(\.declaration)
 
     /// Every task of the product plus the diagnostics, which run only where their queue is consumed.
     static func standard(_ domain: WorkerDomain) -> TaskRegistry {
         TaskRegistry(
-            [Handlers.scanAudit(domain), Handlers.reconcileAudits(domain), Handlers.generateReport, Handlers.ping]
+            [
+                Handlers.scanAudit(domain), Handlers.reconcileAudits(domain), Handlers.generateReport(domain),
+                Handlers.reconcileReports(domain), Handlers.ping,
+            ]
                 + Handlers.diagnostics
         )
     }

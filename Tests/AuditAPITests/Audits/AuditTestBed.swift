@@ -8,13 +8,16 @@ import TestSupport
 @testable import AuditAPI
 
 /// An API, a fake GitHub organization `acme`, a connected integration and (when asked) a real
-/// `AuditWorker` process, all on one test database and one private queue prefix.
+/// `AuditWorker` process consuming the `scans` and `reports` queues, all on one test database and
+/// one private queue prefix.
 struct AuditTestBed: Sendable {
     let api: APIClient
     let config: AppConfig
     let github: FakeGitHub
     let queue: QueueTestKit
     let admin: Account
+    /// What a worker for this bed runs with.
+    let workerEnvironment: [String: String]
 
     static let token = "ghp_auditTestBed"
 
@@ -22,6 +25,7 @@ struct AuditTestBed: Sendable {
     static func run<Value: Sendable>(
         repositories: Int = 3,
         worker: Bool = true,
+        organization: String? = nil,
         _ body: @Sendable (AuditTestBed) async throws -> Value
     ) async throws -> Value {
         let github = try await FakeGitHub()
@@ -37,22 +41,12 @@ struct AuditTestBed: Sendable {
             "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL, "QUEUE_KEY_PREFIX": queue.prefix,
             "TRUSTED_PROXIES": "127.0.0.1/8,::1",
         ]
-        var workerProcess: ChildProcess?
-        if worker {
-            var workerEnvironment = queue.environment
-            workerEnvironment.merge(environment) { _, new in new }
-            let process = try ChildProcess(
-                TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
-                arguments: ["worker", "--queues", "scans", "--concurrency", "2"],
-                environment: workerEnvironment
-            )
-            workerProcess = process
-            try await queue.waitUntilConsuming(process)
-        }
+        let workerEnvironment = queue.environment.merging(environment) { _, new in new }
+        let workerProcess = worker ? try await startWorker(environment: workerEnvironment, queue: queue) : nil
         defer { if let workerProcess { Task { await workerProcess.terminate() } } }
         return try await withAPI(extra: environment, database: database) { client, config in
             let api = APIClient(client)
-            let admin = try await api.register()
+            let admin = if let organization { try await api.register(organization: organization) } else { try await api.register() }
             let connected = try await api.request(
                 .post,
                 "/api/v1/integrations/github/",
@@ -60,7 +54,41 @@ struct AuditTestBed: Sendable {
                 token: admin.access
             )
             guard connected.status == .created else { throw TestFailure("connect answered \(connected.status): \(connected.text)") }
-            return try await body(AuditTestBed(api: api, config: config, github: github, queue: queue, admin: admin))
+            return try await body(
+                AuditTestBed(
+                    api: api,
+                    config: config,
+                    github: github,
+                    queue: queue,
+                    admin: admin,
+                    workerEnvironment: workerEnvironment
+                )
+            )
+        }
+    }
+
+    /// A real `AuditWorker` consuming `scans` and `reports`, once it is consuming.
+    static func startWorker(environment: [String: String], queue: QueueTestKit) async throws -> ChildProcess {
+        let process = try ChildProcess(
+            TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
+            arguments: ["worker", "--queues", "scans,reports", "--concurrency", "2"],
+            environment: environment
+        )
+        try await queue.waitUntilConsuming(process)
+        return process
+    }
+
+    /// Runs `body` with a worker started for it (for a bed made with `worker: false`, once the
+    /// state the worker should find is in place).
+    func withWorker<Value: Sendable>(_ body: () async throws -> Value) async throws -> Value {
+        let process = try await Self.startWorker(environment: workerEnvironment, queue: queue)
+        do {
+            let value = try await body()
+            await process.terminate()
+            return value
+        } catch {
+            await process.terminate()
+            throw error
         }
     }
 

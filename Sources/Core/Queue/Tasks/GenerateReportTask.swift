@@ -1,6 +1,7 @@
 import Foundation
 
-/// `reports.generate`: render and sign the PDF report of one report row.
+/// `reports.generate`: render the PDF of one report row and store it with its SHA-256. Enqueued by
+/// the API when a member requests a report, and by the reports reconciler for lost messages.
 public struct GenerateReportTask: TaskPayload, Equatable {
     public static let declaration = TaskDeclaration(
         name: "reports.generate",
@@ -21,7 +22,13 @@ public struct GenerateReportTask: TaskPayload, Equatable {
         case reportID = "report_id"
     }
 
-    /// Marks the report ERROR once the reports domain exists; until then the dead-letter entry is the
-    /// record of the failure.
-    public func recordFailure(_ failure: TaskFailure, using infrastructure: Infrastructure) async throws {}
+    /// Marks the report ERROR with a readable reason, so nobody waits for a PDF that will not come.
+    public func recordFailure(_ failure: TaskFailure, using infrastructure: Infrastructure) async throws {
+        try await ReportService.markFailed(
+            reportID,
+            reason: "Rendering the report failed: \(failure.message)",
+            postgres: infrastructure.postgres,
+            logger: infrastructure.logger
+        )
+    }
 }

@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Renders reports in the worker: claims the report row, reads the audit and its evidence (raw
+/// answers cut to `limits` by the database), renders the PDF off Swift's cooperative pool, and stores
+/// the bytes with their SHA-256.
+public struct ReportGenerator: Sendable {
+    public enum Outcome: Equatable, Sendable {
+        case rendered(pages: Int, size: Int, sha256: String)
+        /// READY already (a duplicate message): nothing to do.
+        case alreadyReady
+    }
+
+    /// A failure that rendering again will not fix (the report or its audit is gone or unusable).
+    public struct PermanentFailure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    let postgres: PostgresClient
+    let limits: ReportLimits
+    let logger: Logger
+
+    public init(postgres: PostgresClient, limits: ReportLimits = ReportLimits(), logger: Logger) {
+        self.postgres = postgres
+        self.limits = limits
+        self.logger = logger
+    }
+
+    /// Renders report `id`. Running it again for a report that is not READY renders it again, so a
+    /// redelivered or requeued message is harmless.
+    public func generate(_ id: UUID) async throws -> Outcome {
+        let rows = try await postgres.query(
+            """
+            UPDATE reports SET status = 'RUNNING', started_at = now(), error = NULL
+            WHERE id = \(id) AND status <> 'READY'
+            RETURNING audit_id, created_at
+            """,
+            logger: logger
+        )
+        var claimed: (UUID, Date)?
+        for try await row in rows.decode((UUID, Date).self) { claimed = row }
+        guard let (auditID, requestedAt) = claimed else {
+            if try await exists(id) { return .alreadyReady }
+            throw PermanentFailure(description: "report \(id) does not exist")
+        }
+        let content = try await load(reportID: id, auditID: auditID, requestedAt: requestedAt)
+        let rendered = try await ReportRenderer.renderOffThePool(content)
+        let sha256 = Hex.encode(SHA256.hash(data: rendered.bytes))
+        try await postgres.query(
+            """
+            UPDATE reports SET status = 'READY', pdf = \(ByteBuffer(bytes: rendered.bytes)), sha256 = \(sha256),
+                               size = \(rendered.bytes.count), pages = \(rendered.pages), error = NULL, finished_at = now()
+            WHERE id = \(id) AND status = 'RUNNING'
+            """,
+            logger: logger
+        )
+        logger.info(
+            "report rendered",
+            metadata: ["report": "\(id)", "pages": "\(rendered.pages)", "bytes": "\(rendered.bytes.count)"]
+        )
+        return .rendered(pages: rendered.pages, size: rendered.bytes.count, sha256: sha256)
+    }
+
+    private func exists(_ id: UUID) async throws -> Bool {
+        let rows = try await postgres.query("SELECT 1 FROM reports WHERE id = \(id)", logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+}

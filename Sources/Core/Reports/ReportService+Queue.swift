@@ -1,0 +1,27 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+extension ReportService {
+    /// The report service publishing renderings as `reports.generate` tasks through `broker`.
+    public init(postgres: PostgresClient, broker: QueueBroker, logger: Logger) {
+        let producer = TaskProducer(broker: broker)
+        self.init(
+            postgres: postgres,
+            dispatch: { reportID in try await producer.enqueue(GenerateReportTask(reportID: reportID)) },
+            logger: logger
+        )
+    }
+
+    /// Marks a report ERROR with a readable reason (the render task's failure hook). READY reports
+    /// keep their PDF.
+    public static func markFailed(_ id: UUID, reason: String, postgres: PostgresClient, logger: Logger) async throws {
+        try await postgres.query(
+            """
+            UPDATE reports SET status = 'ERROR', error = \(reason), finished_at = now()
+            WHERE id = \(id) AND status IN ('PENDING', 'RUNNING')
+            """,
+            logger: logger
+        )
+    }
+}

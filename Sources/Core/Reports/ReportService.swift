@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Requesting, listing and downloading reports. Rendering is `ReportGenerator`, run by the worker;
+/// this side writes the report row and hands its id to `dispatch`.
+public struct ReportService: Sendable {
+    /// Publishes the rendering of a report (the `reports.generate` task).
+    public typealias Dispatch = @Sendable (_ reportID: UUID) async throws -> Void
+
+    let postgres: PostgresClient
+    let dispatch: Dispatch
+    let logger: Logger
+
+    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, logger: Logger) {
+        self.postgres = postgres
+        self.dispatch = dispatch
+        self.logger = logger
+    }
+
+    /// `POST audits/{id}/reports/`: writes the report (PENDING), then publishes its rendering. Only
+    /// audits that finished with a result (PASS or FAIL) have a complete, digested evidence set to
+    /// report on; anything else is a conflict. If Redis cannot take the message, the report stays
+    /// PENDING without `enqueued_at` and the reconciler publishes it later.
+    public func create(_ principal: Principal, auditID: UUID) async throws -> Report {
+        let organizationID = try principal.organization()
+        let status = try await auditStatus(auditID, organizationID: organizationID)
+        try principal.authorize(.generateReports)
+        guard status == .pass || status == .fail else {
+            throw ReportError.conflict(
+                status.isFinished
+                    ? "The audit ended \(status.rawValue) without a result; reports are made of audits that finished PASS or FAIL."
+                    : "The audit has not finished yet (\(status.rawValue)); request the report once it has."
+            )
+        }
+        let rows = try await postgres.query(
+            """
+            INSERT INTO reports (organization_id, audit_id, requested_by)
+            VALUES (\(organizationID), \(auditID), \(principal.userID))
+            RETURNING \(unescaped: Report.columns)
+            """,
+            logger: logger
+        )
+        guard let report = try await Report.decode(rows).first else { throw IdentityError.notFound }
+        await publish(report.id)
+        return report
+    }
+
+    /// Publishes the rendering and records that it was published. A failure (Redis down) is logged
+    /// and left to the reconciler.
+    func publish(_ reportID: UUID) async {
+        do {
+            try await dispatch(reportID)
+            try await postgres.query("UPDATE reports SET enqueued_at = now() WHERE id = \(reportID)", logger: logger)
+        } catch {
+            logger.warning(
+                "report rendering not published yet; the reconciler will retry",
+                metadata: ["report": "\(reportID)", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// Publishes the renderings of reports that are PENDING but were never published, or were
+    /// published more than `staleAfter` ago and are still PENDING (the message was lost). Rendering
+    /// is idempotent, so publishing twice is harmless. Returns how many.
+    @discardableResult
+    public func reconcile(staleAfter: Duration = .seconds(600)) async throws -> Int {
+        let seconds = Double(staleAfter.components.seconds)
+        let rows = try await postgres.query(
+            """
+            SELECT id FROM reports
+            WHERE status = 'PENDING' AND (enqueued_at IS NULL OR enqueued_at < now() - make_interval(secs => \(seconds)))
+            ORDER BY created_at LIMIT 500
+            """,
+            logger: logger
+        )
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        for id in ids { await publish(id) }
+        if !ids.isEmpty { logger.notice("re-published lost report renderings", metadata: ["count": "\(ids.count)"]) }
+        return ids.count
+    }
+
+    /// `GET audits/{id}/reports/`, newest first.
+    public func list(_ principal: Principal, auditID: UUID, page: PageRequest) async throws -> Page<Report> {
+        let organizationID = try principal.organization()
+        _ = try await auditStatus(auditID, organizationID: organizationID)
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            """
+            SELECT \(unescaped: Report.columns) FROM reports
+            WHERE audit_id = \(auditID) AND organization_id = \(organizationID)
+            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        let reports = try await Report.decode(rows)
+        let counted = try await postgres.query(
+            "SELECT count(*) FROM reports WHERE audit_id = \(auditID) AND organization_id = \(organizationID)",
+            logger: logger
+        )
+        var total = 0
+        for try await count in counted.decode(Int.self) { total = count }
+        return Page(items: reports, count: total, request: page)
+    }
+
+    /// `GET reports/{id}/`.
+    public func report(_ principal: Principal, id: UUID) async throws -> Report {
+        let organizationID = try principal.organization()
+        let report = try await find(id, organizationID: organizationID)
+        try principal.authorize(.read)
+        return report
+    }
+
+    /// `GET reports/{id}/download/`: the READY report's headers; 409 while it is not READY.
+    public func download(_ principal: Principal, id: UUID) async throws -> ReportDownload {
+        let organizationID = try principal.organization()
+        let report = try await find(id, organizationID: organizationID)
+        try principal.authorize(.read)
+        guard report.status == .ready, let sha256 = report.sha256, let size = report.size else {
+            throw ReportError.conflict(
+                report.status == .error
+                    ? "The report could not be rendered: \(report.error ?? "unknown error"). Request a new one."
+                    : "The report is not ready yet (\(report.status.rawValue)); try again shortly."
+            )
+        }
+        let rows = try await postgres.query(
+            """
+            SELECT o.slug, a.finished_at FROM audits a JOIN organizations o ON o.id = a.organization_id
+            WHERE a.id = \(report.auditID)
+            """,
+            logger: logger
+        )
+        var filename = "auditmate-report.pdf"
+        for try await (slug, finished) in rows.decode((String, Date?).self) {
+            filename = "auditmate-\(slug)-\(ReportFormat.day(finished ?? report.createdAt)).pdf"
+        }
+        return ReportDownload(report: report, sha256: sha256, size: size, filename: filename)
+    }
+
+    /// The bytes of a download's PDF.
+    public func bytes(of download: ReportDownload) async throws -> [UInt8] {
+        let rows = try await postgres.query("SELECT pdf FROM reports WHERE id = \(download.report.id)", logger: logger)
+        for try await pdf in rows.decode(ByteBuffer?.self) {
+            if let pdf { return Array(pdf.readableBytesView) }
+        }
+        throw IdentityError.notFound
+    }
+
+    func find(_ id: UUID, organizationID: UUID) async throws -> Report {
+        let rows = try await postgres.query(
+            "SELECT \(unescaped: Report.columns) FROM reports WHERE id = \(id) AND organization_id = \(organizationID)",
+            logger: logger
+        )
+        guard let report = try await Report.decode(rows).first else { throw IdentityError.notFound }
+        return report
+    }
+
+    private func auditStatus(_ auditID: UUID, organizationID: UUID) async throws -> Audit.Status {
+        let rows = try await postgres.query(
+            "SELECT status FROM audits WHERE id = \(auditID) AND organization_id = \(organizationID)",
+            logger: logger
+        )
+        for try await status in rows.decode(String.self) { return Audit.Status(rawValue: status) ?? .error }
+        throw IdentityError.notFound
+    }
+}
