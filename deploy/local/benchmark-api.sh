@@ -20,46 +20,25 @@ seconds=${AUDITMATE_BENCH_SECONDS:-20}
 connections=${AUDITMATE_BENCH_CONNECTIONS:-32}
 AM_DEBIAN_PACKAGES+=(wrk)
 am_require_packages
-work=$(mktemp -d /tmp/auditmate-bench.XXXXXX)
-chmod 755 "$work"
-api_pid=
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    set +e
-    [ -n "$api_pid" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
-    am_stop_postgres "$work/postgres" immediate
-    am_stop_redis "$work/redis"
-    rm -rf "$work"
-    exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-am_init_postgres "$work/postgres" "$password"
-pg_port=$(am_free_port)
-am_start_postgres "$work/postgres" "$pg_port" || am_die "PostgreSQL did not start"
-redis_port=$(am_free_port)
-am_start_redis "$work/redis" "$redis_port" --requirepass "$password"
+am_start_throwaway_servers bench
 
 swift build -c release --product AuditAPI
 api_port=$(am_free_port)
-export DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/postgres?sslmode=disable"
-export REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
+export DATABASE_URL="postgres://auditmate:$AM_PASSWORD@127.0.0.1:$AM_PG_PORT/postgres?sslmode=disable"
+export REDIS_URL="redis://:$AM_PASSWORD@127.0.0.1:$AM_REDIS_PORT/0"
 export PORT=$api_port LOG_LEVEL=info LOG_FORMAT=json
 export THROTTLE_WINDOW_SECONDS=1 ACCESS_TOKEN_LIFETIME_SECONDS=3600 BCRYPT_COST=4
-"$(swift build -c release --show-bin-path)/AuditAPI" 2>"$work/api.log" &
+"$(swift build -c release --show-bin-path)/AuditAPI" 2>"$AM_WORK/api.log" &
 api_pid=$!
+AM_EXIT_PIDS+=("$api_pid")
 base="http://127.0.0.1:$api_port"
-am_wait_http_ok "$base/readyz" 120 || { tail -n 20 "$work/api.log" >&2; am_die "AuditAPI did not become ready"; }
+am_wait_http_ok "$base/readyz" 120 || { tail -n 20 "$AM_WORK/api.log" >&2; am_die "AuditAPI did not become ready"; }
 
 am_say "seeding 2 organizations x 200 audits x 5 evidence rows, 64 users"
 for org in 1 2; do
     am_register "$base" "owner$org@bench.test" "bench-password-$org" "Owner $org" "Bench $org"
 done
-PGPASSWORD=$password psql -h 127.0.0.1 -p "$pg_port" -U auditmate -d postgres -qv ON_ERROR_STOP=1 >/dev/null <<'SQL'
+PGPASSWORD=$AM_PASSWORD psql -h 127.0.0.1 -p "$AM_PG_PORT" -U auditmate -d postgres -qv ON_ERROR_STOP=1 >/dev/null <<'SQL'
 CREATE TEMP TABLE owners AS
     SELECT m.organization_id, u.id AS user_id, u.password_hash, substring(u.email FROM 'owner(\d)') AS n
     FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.email LIKE 'owner_@bench.test';
@@ -92,7 +71,7 @@ ANALYZE;
 SQL
 
 # Logs every user in (honouring the authentication throttle) and writes "token<TAB>audit" lines.
-python3 - "$base" "$pg_port" "$password" "$work/tokens.tsv" <<'PY'
+python3 - "$base" "$AM_PG_PORT" "$AM_PASSWORD" "$AM_WORK/tokens.tsv" <<'PY'
 import json, os, subprocess, sys, time, urllib.error, urllib.request
 base, pg_port, password, out = sys.argv[1:5]
 rows = subprocess.run(
@@ -121,17 +100,17 @@ print(f"auditmate: {len(set(l.split(chr(9))[0] for l in lines))} users logged in
 PY
 
 memory() { awk -v key="$1:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$api_pid/status"; }
-export AUDITMATE_BENCH_TOKENS=$work/tokens.tsv
+export AUDITMATE_BENCH_TOKENS=$AM_WORK/tokens.tsv
 rss_idle=$(memory VmRSS)
 results=()
 for mode in healthz list detail start; do
     export AUDITMATE_BENCH_MODE=$mode
     wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$base" >/dev/null  # warm-up
-    wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$base" >"$work/$mode.txt"
-    grep -q "Non-2xx" "$work/$mode.txt" && { cat "$work/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }
-    results+=("$mode" "$(memory VmRSS)" "$work/$mode.txt")
+    wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$base" >"$AM_WORK/$mode.txt"
+    grep -q "Non-2xx" "$AM_WORK/$mode.txt" && { cat "$AM_WORK/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }
+    results+=("$mode" "$(memory VmRSS)" "$AM_WORK/$mode.txt")
 done
-queued=$(redis-cli -h 127.0.0.1 -p "$redis_port" -a "$password" --no-auth-warning llen scans)
+queued=$(redis-cli -h 127.0.0.1 -p "$AM_REDIS_PORT" -a "$AM_PASSWORD" --no-auth-warning llen scans)
 
 python3 - "$connections" "$seconds" "$rss_idle" "$(memory VmHWM)" "$queued" "${results[@]}" <<'PY'
 import re, sys

@@ -9,37 +9,11 @@ cd "$root"
 source deploy/local/lib.sh
 
 am_require_packages
-work=$(mktemp -d /tmp/auditmate-bench.XXXXXX)
-chmod 755 "$work"
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    set +e
-    am_stop_postgres "$work/postgres" immediate
-    am_stop_redis "$work/redis"
-    rm -rf "$work"
-    exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-password=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-am_init_postgres "$work/postgres" "$password"
-pg_port=$(am_free_port)
-am_start_postgres "$work/postgres" "$pg_port" -c fsync=off -c synchronous_commit=off || am_die "PostgreSQL did not start"
-redis_port=$(am_free_port)
-am_start_redis "$work/redis" "$redis_port" --requirepass "$password"
-
-venv=$root/.build/python-celery
-if [ ! -x "$venv/bin/celery" ]; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check 'celery==5.*' redis packaging
-fi
+am_start_throwaway_servers bench -c fsync=off -c synchronous_commit=off
+python=$(am_celery_python "$root")
 
 swift build -c release --product AuditWorker
-export DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/postgres?sslmode=disable"
-export REDIS_URL="redis://:$password@127.0.0.1:$redis_port/0"
+export DATABASE_URL="postgres://auditmate:$AM_PASSWORD@127.0.0.1:$AM_PG_PORT/postgres?sslmode=disable"
+export REDIS_URL="redis://:$AM_PASSWORD@127.0.0.1:$AM_REDIS_PORT/0"
 export LOG_LEVEL=warning
-"$(swift build -c release --show-bin-path)/AuditWorker" benchmark --count 100000 --celery-python "$venv/bin/python" "$@"
+"$(swift build -c release --show-bin-path)/AuditWorker" benchmark --count 100000 --celery-python "$python" "$@"

@@ -158,3 +158,63 @@ except urllib.error.HTTPError as error:
         sys.exit(f"auditmate: registering the demo account failed: {error.code} {error.read().decode()}")
 PY
 }
+
+# Starts a throwaway PostgreSQL and Redis on free 127.0.0.1 ports, with one random password, in a new
+# folder /tmp/auditmate-$1.XXXXXX; arguments after $1 are PostgreSQL options. When the script exits,
+# however it exits, the processes listed in AM_EXIT_PIDS get SIGTERM, Redis servers that tests
+# started under servers/ are killed, and both servers and the folder are removed. Sets AM_WORK,
+# AM_PASSWORD, AM_PG_PORT and AM_REDIS_PORT.
+am_start_throwaway_servers() {
+    local name=$1
+    shift
+    AM_WORK=$(mktemp -d "/tmp/auditmate-$name.XXXXXX")
+    chmod 755 "$AM_WORK"
+    AM_EXIT_PIDS=()
+    trap am_remove_throwaway_servers EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    AM_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    am_init_postgres "$AM_WORK/postgres" "$AM_PASSWORD"
+    local attempt
+    for attempt in 1 2 3; do
+        # A free port can be taken between the probe and the server's bind: try another.
+        AM_PG_PORT=$(am_free_port)
+        am_start_postgres "$AM_WORK/postgres" "$AM_PG_PORT" "$@" 2>/dev/null && break
+        if [ "$attempt" -eq 3 ]; then
+            tail -n 20 "$AM_WORK/postgres/server.log" >&2
+            am_die "PostgreSQL did not start"
+        fi
+    done
+    AM_REDIS_PORT=$(am_free_port)
+    am_start_redis "$AM_WORK/redis" "$AM_REDIS_PORT" --requirepass "$AM_PASSWORD"
+}
+
+am_remove_throwaway_servers() {
+    local status=$?
+    trap - EXIT INT TERM
+    set +e  # tear everything down even if one step fails
+    local pid pidfile
+    for pid in "${AM_EXIT_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
+    for pidfile in "$AM_WORK"/servers/*/redis.pid; do
+        [ -s "$pidfile" ] && kill -KILL "$(cat "$pidfile")" 2>/dev/null
+    done
+    am_stop_postgres "$AM_WORK/postgres" immediate
+    am_stop_redis "$AM_WORK/redis"
+    rm -rf "$AM_WORK"
+    exit $status
+}
+
+# The virtualenv with Python Celery (interoperability tests, queue benchmark), kept under .build/
+# (git-ignored) so later runs reuse it; prints its python. kombu's Redis transport imports
+# `packaging` without declaring it.
+am_celery_python() {
+    local venv=$1/.build/python-celery
+    if [ ! -x "$venv/bin/celery" ]; then
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install -q --disable-pip-version-check 'celery==5.*' redis packaging >&2
+    fi
+    printf '%s\n' "$venv/bin/python"
+}
