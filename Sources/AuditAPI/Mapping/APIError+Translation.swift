@@ -6,25 +6,13 @@ extension APIError {
     /// Maps anything a handler or the generated server code can throw to the error the client sees.
     /// Unknown errors become a bare 500: their text may hold internals and is only logged.
     init(translating error: any Error) {
+        if let known = APIError(raisedByHandler: error) {
+            self = known
+            return
+        }
         switch error {
-        case let error as APIError:
-            self = error
-        case let error as IdentityError:
-            self = APIError(error)
-        case let error as IntegrationError:
-            self = APIError(error)
-        case let error as BillingError:
-            self = APIError(error)
-        case let error as AuditError:
-            self = APIError(error)
-        case let error as ScheduleError:
-            self = APIError(error)
-        case let error as ReportError:
-            self = APIError(error)
         case let error as ServerError:
             self = APIError(serverError: error)
-        case let error as DecodingError:
-            self = APIError(decoding: error)
         case let error as HTTPError:
             self = APIError.status(error.status)
         case let error as any HTTPResponseError:
@@ -34,31 +22,31 @@ extension APIError {
         }
     }
 
+    /// The errors handlers and services raise on purpose, each domain's own mapping. Thrown directly
+    /// or wrapped in the generated server's `ServerError`, they get the same answer. A new domain
+    /// error type goes here, once.
+    private init?(raisedByHandler error: any Error) {
+        switch error {
+        case let error as APIError: self = error
+        case let error as IdentityError: self = APIError(error)
+        case let error as IntegrationError: self = APIError(error)
+        case let error as BillingError: self = APIError(error)
+        case let error as AuditError: self = APIError(error)
+        case let error as ScheduleError: self = APIError(error)
+        case let error as ReportError: self = APIError(error)
+        case let error as DecodingError: self = APIError(decoding: error)
+        default: return nil
+        }
+    }
+
     /// The generated server wraps every failure; the cause decides the answer.
     private init(serverError: ServerError) {
-        switch serverError.underlyingError {
-        case let error as APIError:
-            self = error
-        case let error as IdentityError:
-            self = APIError(error)
-        case let error as IntegrationError:
-            self = APIError(error)
-        case let error as BillingError:
-            self = APIError(error)
-        case let error as AuditError:
-            self = APIError(error)
-        case let error as ScheduleError:
-            self = APIError(error)
-        case let error as ReportError:
-            self = APIError(error)
-        case let error as DecodingError:
-            self = APIError(decoding: error)
-        default:
-            if serverError.httpStatus == .unsupportedMediaType {
-                self = .unsupportedMediaType(serverError.request.headerFields[.contentType])
-            } else {
-                self = APIError.status(serverError.httpStatus)
-            }
+        if let known = APIError(raisedByHandler: serverError.underlyingError) {
+            self = known
+        } else if serverError.httpStatus == .unsupportedMediaType {
+            self = .unsupportedMediaType(serverError.request.headerFields[.contentType])
+        } else {
+            self = APIError.status(serverError.httpStatus)
         }
     }
 

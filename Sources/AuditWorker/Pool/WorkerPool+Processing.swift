@@ -75,6 +75,7 @@ extension WorkerPool {
         let runtime = clock.now - started
         metrics.recordRuntime(runtime, task: name)
         let ignoresResult = envelope.ignoresResult || task.declaration.ignoresResult
+        let failure: TaskFailure
         switch outcome {
         case .succeeded(let value):
             if !ignoresResult {
@@ -84,55 +85,28 @@ extension WorkerPool {
             metrics.count(.succeeded, task: name)
             state.count("succeeded")
             logger.info("task succeeded", metadata: ["runtime": "\(runtime)"])
+            return
         case .abandoned:
             if await settle(delivery, logger: logger, { try await broker.returnToQueue(delivery, envelope: envelope) }) {
                 logger.notice("task returned to the front of its queue")
             }
+            return
         case .failed(let error):
-            await fail(
-                task,
-                body: body,
-                delivery: delivery,
-                envelope: envelope,
-                failure: Self.classify(error),
-                ignoresResult: ignoresResult,
-                logger: logger
-            )
+            failure = Self.classify(error)
         case .softTimeLimit:
-            let failure = TaskFailure(
-                kind: .softTimeLimit,
-                message: "soft time limit (\(soft ?? .zero)) exceeded",
-                exceptionType: "SoftTimeLimitExceeded",
-                exceptionModule: "celery.exceptions",
-                retryable: false
-            )
-            await fail(
-                task,
-                body: body,
-                delivery: delivery,
-                envelope: envelope,
-                failure: failure,
-                ignoresResult: ignoresResult,
-                logger: logger
-            )
+            failure = .timeLimit(hard: false, soft ?? .zero)
         case .hardTimeLimit:
-            let failure = TaskFailure(
-                kind: .hardTimeLimit,
-                message: "hard time limit (\(hard ?? .zero)) exceeded",
-                exceptionType: "TimeLimitExceeded",
-                exceptionModule: "celery.exceptions",
-                retryable: false
-            )
-            await fail(
-                task,
-                body: body,
-                delivery: delivery,
-                envelope: envelope,
-                failure: failure,
-                ignoresResult: ignoresResult,
-                logger: logger
-            )
+            failure = .timeLimit(hard: true, hard ?? .zero)
         }
+        await fail(
+            task,
+            body: body,
+            delivery: delivery,
+            envelope: envelope,
+            failure: failure,
+            ignoresResult: ignoresResult,
+            logger: logger
+        )
     }
 
     private func fail(

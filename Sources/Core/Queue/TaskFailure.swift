@@ -16,6 +16,18 @@ public struct TaskFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var exceptionModule: String?
     public var retryable: Bool
 
+    /// A task that ran past its soft or hard time limit, as Celery's own exceptions; running it
+    /// again would only run out of time again.
+    public static func timeLimit(hard: Bool, _ limit: Duration) -> TaskFailure {
+        TaskFailure(
+            kind: hard ? .hardTimeLimit : .softTimeLimit,
+            message: "\(hard ? "hard" : "soft") time limit (\(limit)) exceeded",
+            exceptionType: hard ? "TimeLimitExceeded" : "SoftTimeLimitExceeded",
+            exceptionModule: "celery.exceptions",
+            retryable: false
+        )
+    }
+
     public init(
         kind: Kind = .error,
         message: String,
