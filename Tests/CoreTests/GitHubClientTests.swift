@@ -9,7 +9,7 @@ import Testing
 struct GitHubClientTests {
     static func client(reserve: Int = 50, backoff: Duration = .seconds(1)) -> (GitHubClient, RedisClient) {
         let redis = RedisClient(settings: TestEnvironment.redis, logger: Logger(label: "t"))
-        let settings = GitHubSettings(rateLimitReserve: reserve, secondaryLimitBackoff: backoff, allowsPrivateBaseURLs: true)
+        let settings = GitHubSettings(rateLimitReserve: reserve, secondaryLimitBackoff: backoff, allowsLoopback: true)
         return (GitHubClient(settings: settings, redis: redis, logger: Logger(label: "t")), redis)
     }
 
@@ -79,7 +79,7 @@ struct GitHubClientTests {
             fake.shutdown()
             Task { try? await redis.close() }
         }
-        let reset = Int(Date.now.timeIntervalSince1970) + 1800
+        let reset = Int(Date.now.timeIntervalSince1970) + 600
         fake.configure {
             $0.set("/orgs/acme", json: ["login": "acme"])
             $0.rateRemaining = 45
@@ -103,15 +103,17 @@ struct GitHubClientTests {
             fake.shutdown()
             Task { try? await redis.close() }
         }
+        let reset = Int(Date.now.timeIntervalSince1970) + 600
         fake.configure {
             $0.rateRemaining = 0
-            $0.rateReset = 2_000_000_000
+            $0.rateReset = reset
         }
         await #expect {
             try await client.get("/orgs/acme", credential: credential)
         } throws: { error in
-            (error as? GitHubError)?.kind == .rateLimited && (error as? GitHubError)?.retryAt == Date(timeIntervalSince1970: 2_000_000_000)
+            (error as? GitHubError)?.kind == .rateLimited && (error as? GitHubError)?.retryAt == Date(timeIntervalSince1970: TimeInterval(reset))
         }
+
     }
 
     @Test func secondaryLimitsAreWaitedOutThenGivenUp() async throws {

@@ -49,6 +49,9 @@ public final class FakeGitHub: Sendable {
             case noContent
             /// An error answer with GitHub's body shape and extra headers.
             case error(status: Int, message: String, headers: [String: String])
+            /// Exactly this answer, headers included (they win over the rate-limit headers): for
+            /// redirects, hostile `Link` headers, oversized bodies.
+            case raw(status: Int, headers: [String: String], body: String)
         }
 
         public struct PendingCode: Sendable {
@@ -73,6 +76,9 @@ public final class FakeGitHub: Sendable {
         public var clientID = "Iv1.fakeclient"
         public var clientSecret = "fake-client-secret"
         public var codes: [String: PendingCode] = [:]
+        /// Set on every answer last, over everything else: a GitHub (or impostor) sending
+        /// out-of-range `x-ratelimit-*` or `retry-after` values.
+        public var headerOverrides: [String: String] = [:]
 
         public init() {}
 
@@ -240,6 +246,9 @@ public final class FakeGitHub: Sendable {
                 case .error(let status, let message, let headers):
                     answer = Self.error(status, message)
                     for (name, value) in headers { answer.headers[HTTPField.Name(name)!] = value }
+                case .raw(let status, _, let body):
+                    answer = Response(status: .init(code: status), body: .init(byteBuffer: ByteBuffer(string: body)))
+                    answer.headers[.contentType] = "application/json; charset=utf-8"
                 }
             } else {
                 answer = Self.error(404, "Not Found")
@@ -252,7 +261,11 @@ public final class FakeGitHub: Sendable {
                 return rateLimited(notModified, world)
             }
             world.rateRemaining -= 1
-            return rateLimited(answer, world)
+            var final = rateLimited(answer, world)
+            if case .raw(_, let headers, _)? = Self.lookup(world.resources, path: path, query: query) {
+                for (name, value) in headers { final.headers[HTTPField.Name(name)!] = value }
+            }
+            return final
         }
     }
 
@@ -335,6 +348,7 @@ public final class FakeGitHub: Sendable {
         response.headers[HTTPField.Name("x-ratelimit-reset")!] = String(world.rateReset)
         response.headers[HTTPField.Name("x-ratelimit-resource")!] = "core"
         response.headers[HTTPField.Name("x-github-request-id")!] = UUID().uuidString
+        for (name, value) in world.headerOverrides { response.headers[HTTPField.Name(name)!] = value }
         return response
     }
 

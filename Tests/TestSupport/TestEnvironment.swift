@@ -8,6 +8,12 @@ public enum TestEnvironment {
     public static let redisURL = value("AUDITMATE_TEST_REDIS_URL")
     public static let workDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_WORK_DIR"))
     public static let binDirectory = URL(fileURLWithPath: value("AUDITMATE_TEST_BIN_DIR"))
+    /// True when the test command runs the suite in a network namespace with only loopback, where
+    /// `private.auditmate.test` resolves to 10.0.0.1 and `metadata.auditmate.test` to
+    /// 169.254.169.254. Tests that aim the product at addresses beyond loopback run only then, so a
+    /// broken guard can never send their packets off the machine.
+    public static let isolatedNetwork = ProcessInfo.processInfo.environment["AUDITMATE_TEST_ISOLATED"] == "1"
+
     /// The checkout under test, for checks over `deploy/`, `README.md` and `docs/`.
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

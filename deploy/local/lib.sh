@@ -2,7 +2,7 @@
 # folder of our own. Source it; every function prefixes its messages with "auditmate:".
 
 AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev pkg-config python3 python3-venv python3-cryptography
-    libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils)
+    libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils iproute2 util-linux)
 
 am_say() { printf 'auditmate: %s\n' "$*" >&2; }
 am_die() { am_say "$*"; exit 1; }

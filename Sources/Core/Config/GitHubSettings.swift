@@ -17,10 +17,29 @@ public struct GitHubSettings: Sendable {
     public var timeout: Duration
     /// First wait after a secondary rate limit without `retry-after` (GitHub asks for at least a minute).
     public var secondaryLimitBackoff: Duration
-    /// Whether `base_url`s may be plain http or point at loopback/private addresses (development only).
-    public var allowsPrivateBaseURLs: Bool
+    /// Development: loopback (and only loopback) may be reached through tenant `base_url`s, over
+    /// plain http too, so the local stack and the tests' fake GitHub work.
+    public var allowsLoopback: Bool
+    /// GitHub Enterprise hosts (by name) whose private addresses tenants may reach.
+    public var enterpriseHosts: Set<String>
+    /// Larger answers are refused (the check that needed one is ERROR with that cause).
+    public var maxResponseBytes: Int
+    /// A listing follows at most this many `Link: rel="next"` pages.
+    public var maxPages: Int
+    /// The longest wait an upstream value (`retry-after`, `x-ratelimit-reset`) can impose.
+    public var maxWait: Duration
 
     public var oauthConfigured: Bool { clientID != nil && clientSecret != nil }
+
+    /// Where GitHub calls may go: the operator's own URLs are trusted, everything a tenant typed is
+    /// checked.
+    public var outboundPolicy: OutboundPolicy {
+        OutboundPolicy(
+            allowsLoopback: allowsLoopback,
+            privateHosts: enterpriseHosts,
+            trustedOrigins: Set([apiURL, webURL].compactMap(Origin.init))
+        )
+    }
 
     public init(
         apiURL: String = "https://api.github.com",
@@ -32,7 +51,11 @@ public struct GitHubSettings: Sendable {
         rateLimitReserve: Int = 50,
         timeout: Duration = .seconds(30),
         secondaryLimitBackoff: Duration = .seconds(60),
-        allowsPrivateBaseURLs: Bool = false
+        allowsLoopback: Bool = false,
+        enterpriseHosts: Set<String> = [],
+        maxResponseBytes: Int = 8 << 20,
+        maxPages: Int = 100,
+        maxWait: Duration = .seconds(900)
     ) {
         self.apiURL = apiURL
         self.webURL = webURL
@@ -43,7 +66,11 @@ public struct GitHubSettings: Sendable {
         self.rateLimitReserve = rateLimitReserve
         self.timeout = timeout
         self.secondaryLimitBackoff = secondaryLimitBackoff
-        self.allowsPrivateBaseURLs = allowsPrivateBaseURLs
+        self.allowsLoopback = allowsLoopback
+        self.enterpriseHosts = Set(enterpriseHosts.map { $0.lowercased() })
+        self.maxResponseBytes = maxResponseBytes
+        self.maxPages = maxPages
+        self.maxWait = maxWait
     }
 
     init(_ env: EnvironmentReader, production: Bool) throws(ConfigError) {
@@ -59,11 +86,30 @@ public struct GitHubSettings: Sendable {
             rateLimitReserve: try env.integer("GITHUB_RATE_LIMIT_RESERVE", default: 50, in: 0...5_000),
             timeout: .seconds(try env.integer("GITHUB_TIMEOUT_SECONDS", default: 30, in: 1...300)),
             secondaryLimitBackoff: .seconds(try env.integer("GITHUB_SECONDARY_LIMIT_BACKOFF_SECONDS", default: 60, in: 1...3_600)),
-            allowsPrivateBaseURLs: !production
+            allowsLoopback: !production,
+            enterpriseHosts: try Self.hostNames(env.list("GITHUB_ENTERPRISE_HOSTS")),
+            maxResponseBytes: try env.integer("GITHUB_MAX_RESPONSE_BYTES", default: 8 << 20, in: (64 << 10)...(1 << 30)),
+            maxPages: try env.integer("GITHUB_MAX_PAGES", default: 100, in: 1...10_000),
+            maxWait: .seconds(try env.integer("GITHUB_MAX_WAIT_SECONDS", default: 900, in: 1...86_400))
         )
         if (clientID == nil) != (clientSecret == nil) {
             throw ConfigError(clientID == nil ? "GITHUB_CLIENT_ID" : "GITHUB_CLIENT_SECRET", "must be set together with its pair")
         }
+    }
+
+    /// Plain host names (no scheme, port or wildcard), lower-cased.
+    static func hostNames(_ names: [String]) throws(ConfigError) -> Set<String> {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+        var hosts = Set<String>()
+        for name in names {
+            let host = name.lowercased()
+            guard !host.isEmpty, host.allSatisfy(allowed.contains), !host.hasPrefix("."), !host.hasSuffix("."), IPAddress.literal(host) == nil
+            else {
+                throw ConfigError("GITHUB_ENTERPRISE_HOSTS", "\"\(name)\" is not a host name (give names such as github.corp.example.com)")
+            }
+            hosts.insert(host)
+        }
+        return hosts
     }
 
     /// An http(s) URL without a trailing slash.

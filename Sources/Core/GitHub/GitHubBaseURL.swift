@@ -1,28 +1,32 @@
 import Foundation
 
-/// Validates a user-supplied GitHub API base URL. The server calls it with the customer's token,
-/// so it must not be turned against internal services (SSRF): https only, and no loopback,
-/// private or link-local addresses, except in development where the test servers live on loopback.
+/// Validates a tenant-supplied GitHub API base URL (GitHub Enterprise Server's `https://HOST/api/v3`).
+/// The server calls it with the customer's token, so it must not be turned against internal
+/// services (SSRF): the outbound guard's rules apply here first, so that a bad URL is a 400 naming
+/// `base_url` before anything is stored, and again at every connection (DNS may change meanwhile).
 enum GitHubBaseURL {
-    static func normalized(_ raw: String, allowPrivate: Bool) -> String? {
+    static let example = "Enter the https URL of a GitHub API, e.g. https://api.github.com or https://github.example.com/api/v3."
+
+    /// The URL without a trailing slash, or the sentence saying why it is refused.
+    static func normalized(_ raw: String, policy: OutboundPolicy) -> Result<String, Refusal> {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
-        guard let components = URLComponents(string: trimmed), let scheme = components.scheme?.lowercased(),
-            let host = components.host?.lowercased(), !host.isEmpty,
-            components.query == nil, components.fragment == nil, components.user == nil
-        else { return nil }
-        guard scheme == "https" || (allowPrivate && scheme == "http") else { return nil }
-        if !allowPrivate && isInternal(host) { return nil }
-        return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
+        guard let components = URLComponents(string: trimmed), components.scheme != nil, components.host != nil else {
+            return .failure(Refusal(message: example))
+        }
+        guard components.query == nil, components.fragment == nil else {
+            return .failure(Refusal(message: "Remove the query and fragment: " + example))
+        }
+        do {
+            _ = try OutboundURL(checking: trimmed, policy: policy)
+        } catch .notHTTP {
+            return .failure(Refusal(message: example))
+        } catch {
+            return .failure(Refusal(message: error.description))
+        }
+        return .success(trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed)
     }
 
-    static let internalRanges = [
-        "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
-        "0.0.0.0/8", "::1/128", "fc00::/7", "fe80::/10",
-    ].compactMap(IPAddressRange.init)
-
-    static func isInternal(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare == "localhost" || bare.hasSuffix(".localhost") || bare.hasSuffix(".internal") { return true }
-        return internalRanges.contains { $0.contains(bare) }
+    struct Refusal: Error {
+        let message: String
     }
 }

@@ -26,6 +26,11 @@ public struct GitHubError: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// The base URL is not acceptable.
         case invalidBaseURL
+        /// The outbound guard refused the call: the host's address is not allowed, or a redirect or
+        /// a next-page link left the base URL.
+        case refused
+        /// The answer (or the listing) is larger than this server reads.
+        case tooLarge
     }
 
     public let kind: Kind
@@ -34,12 +39,20 @@ public struct GitHubError: Error, Sendable, CustomStringConvertible {
     public let response: GitHubResponse?
     /// When the limit resets, for `rateLimited`.
     public let retryAt: Date?
+    /// Whether asking again at once may help: an unreachable host may answer the next time, a
+    /// failed TLS handshake will fail the same way.
+    let retryable: Bool
 
     public init(_ kind: Kind, message: String, response: GitHubResponse? = nil, retryAt: Date? = nil) {
+        self.init(kind, message: message, response: response, retryAt: retryAt, retryable: kind == .unavailable)
+    }
+
+    init(_ kind: Kind, message: String, response: GitHubResponse? = nil, retryAt: Date? = nil, retryable: Bool) {
         self.kind = kind
         self.message = message
         self.response = response
         self.retryAt = retryAt
+        self.retryable = retryable
     }
 
     /// GitHub's hint of what the credential would need, from `x-accepted-github-permissions`

@@ -6,6 +6,8 @@ import Logging
 struct GitHubRateLimitLedger: Sendable {
     let redis: RedisClient
     let reserve: Int
+    /// A reset further away than this is GitHub (or something posing as it) being wrong: clamped.
+    let maxWait: Duration
     let logger: Logger
 
     private func key(_ credential: GitHubCredential) -> String { "github:ratelimit:\(credential.fingerprint)" }
@@ -21,10 +23,13 @@ struct GitHubRateLimitLedger: Sendable {
     }
 
     /// Records the `x-ratelimit-*` headers of an answer (GHES without rate limits sends none).
-    func record(_ response: GitHubResponse, _ credential: GitHubCredential) async {
-        guard let remaining = response.header("x-ratelimit-remaining").flatMap(Int.init),
-            let reset = response.header("x-ratelimit-reset").flatMap(Int.init)
+    /// Values out of range (negative, overflowing, a reset centuries away) count as absent or are
+    /// clamped to `maxWait` from now.
+    func record(_ response: GitHubResponse, _ credential: GitHubCredential, now: Date = .now) async {
+        guard let remaining = response.header("x-ratelimit-remaining").flatMap({ OutsideValue.integer($0, in: 0...100_000_000) }),
+            let announced = response.header("x-ratelimit-reset").flatMap({ OutsideValue.integer($0, in: 0...OutsideValue.latestEpochSeconds) })
         else { return }
+        let reset = min(announced, Int(now.timeIntervalSince1970 + maxWait.seconds))
         do {
             _ = try await redis.transaction([
                 RedisCommand("HSET", key(credential), "remaining", remaining, "reset", reset),

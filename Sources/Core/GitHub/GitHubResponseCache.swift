@@ -4,12 +4,13 @@ import Logging
 
 /// ETags and bodies of earlier 200 answers, per (credential, URL), in Redis so that every API and
 /// worker process shares them: a rescan by any worker revalidates with `If-None-Match`, and GitHub's
-/// 304s cost no rate limit. Bounded: entries expire, and large bodies are not kept.
+/// 304s cost no rate limit. Bounded, since one tenant's answers must not fill the Redis that holds
+/// everyone's queues: entries expire within a day, and bodies over 256 KiB are not kept.
 struct GitHubResponseCache: Sendable {
     let redis: RedisClient
     let logger: Logger
-    static let lifetime = 7 * 86_400
-    static let largestBody = 1 << 20
+    static let lifetime = 86_400
+    static let largestBody = 256 << 10
 
     func key(_ url: String, _ credential: GitHubCredential) -> String {
         "github:etag:\(credential.fingerprint):" + Hex.encode(SHA256.hash(data: Array(url.utf8)))

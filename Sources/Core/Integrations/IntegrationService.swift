@@ -199,10 +199,12 @@ public struct IntegrationService: Sendable {
         return GitHubIdentity(account: account, accountType: accountType, scopes: scopes)
     }
 
-    /// GitHub being down is not the customer's input error: 502 rather than 400.
+    /// GitHub being down is not the customer's input error: 502 rather than 400. A host the outbound
+    /// guard refused (its address, or a redirect elsewhere) is the base URL's fault.
     static func refusal(_ error: GitHubError, field: String, prefix: String) -> IntegrationError {
         switch error.kind {
         case .unavailable, .rateLimited, .secondaryRateLimited: .upstream(error.description)
+        case .refused: .validation(["base_url": [error.message.prefix(1).uppercased() + error.message.dropFirst() + "."]])
         default: .validation([field: [prefix + error.message]])
         }
     }
@@ -261,11 +263,9 @@ public struct IntegrationService: Sendable {
 
     func validatedBaseURL(_ raw: String?) throws -> String {
         guard let raw, !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return settings.apiURL }
-        guard let url = GitHubBaseURL.normalized(raw, allowPrivate: settings.allowsPrivateBaseURLs) else {
-            throw IntegrationError.validation([
-                "base_url": ["Enter the https URL of a GitHub API, e.g. https://api.github.com or https://github.example.com/api/v3."]
-            ])
+        switch GitHubBaseURL.normalized(raw, policy: settings.outboundPolicy) {
+        case .success(let url): return url
+        case .failure(let refusal): throw IntegrationError.validation(["base_url": [refusal.message]])
         }
-        return url
     }
 }

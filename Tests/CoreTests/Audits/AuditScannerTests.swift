@@ -81,7 +81,7 @@ struct AuditScannerTests {
     @Test func aSpentRateLimitPostponesTheScanInsteadOfFailingIt() async throws {
         let bed = try await Self.bed()
         defer { bed.github.shutdown() }
-        let reset = Int(Date.now.timeIntervalSince1970) + 1800
+        let reset = Int(Date.now.timeIntervalSince1970) + 600
         bed.github.configure {
             $0.rateRemaining = 51  // one call (the repository list), then the reserve of 50 stops the scan
             $0.rateReset = reset

@@ -148,21 +148,22 @@ enum Sentence {
 }
 
 /// Timestamps as GitHub writes them: ISO 8601 strings (with or without fractional seconds), or
-/// epoch milliseconds in the audit log's `@timestamp`.
+/// epoch milliseconds in the audit log's `@timestamp`. Anything outside the years 1970-9999 is no
+/// date at all, so no later arithmetic on it can overflow.
 enum GitHubDate {
     static func parse(_ value: Any?) -> Date? {
         if let string = value as? String {
-            if let date = try? Date(string, strategy: .iso8601) { return date }
-            return try? Date(string, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            let date = (try? Date(string, strategy: .iso8601))
+                ?? (try? Date(string, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+            return date.flatMap { OutsideValue.isPlausible($0) ? $0 : nil }
         }
-        if let milliseconds = value as? Double { return Date(timeIntervalSince1970: milliseconds / 1000) }
-        if let milliseconds = value as? Int { return Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
-        return nil
+        return OutsideValue.epochMilliseconds(json: value)
     }
 
     /// Whole days from `date` to `now`.
     static func days(from date: Date, to now: Date) -> Int {
-        Int(now.timeIntervalSince(date) / 86_400)
+        let days = now.timeIntervalSince(date) / 86_400
+        return days.isFinite ? Int(max(-3_000_000, min(3_000_000, days))) : 0
     }
 }
 
