@@ -70,7 +70,11 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         on: RecordingTransport(router: router, table: routes),
         // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
         configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [RequiredNullsMiddleware(shapes: schema.responseShapes)]
+        middlewares: [
+            QueryParametersMiddleware(rules: schema.queryRules),
+            RequestBodyMiddleware(rules: schema.bodyRules, limit: config.http.maxRequestBodyBytes),
+            RequiredNullsMiddleware(shapes: schema.responseShapes),
+        ]
     )
 
     var app = Application(

@@ -13,6 +13,8 @@ struct RequestScope: Sendable {
     var baseURL: String
     /// The request's path and query, for links to other pages of the same list.
     var uri: String
+    /// Request cookies handlers read besides the session's (which the middleware resolves).
+    var cookies: [String: String] = [:]
     /// Headers for the response that the generated types cannot carry as they must be sent.
     let responseHeaders = ResponseHeaders()
 

@@ -5,21 +5,44 @@ import Foundation
 extension APIHandler {
     func authorizeGitHub(_ input: Operations.AuthorizeGitHub.Input) async throws -> Operations.AuthorizeGitHub.Output {
         let principal = try scope.authenticated()
-        let (url, state) = try await integrations.beginOAuth(
+        var organization: String?
+        if case .json(let body)? = input.body { organization = body.organization }
+        let started = try await integrations.beginOAuth(
             principal,
-            redirectURL: scope.baseURL + "/api/v1/integrations/github/callback/",
+            organization: organization,
+            redirectURL: scope.baseURL + OAuthBindingCookie.path,
             redis: infrastructure.redis
         )
-        return .ok(.init(body: .json(.init(authorizeUrl: url, state: state))))
+        scope.responseHeaders.setCookie(OAuthBindingCookie.set(started.binding, secure: secureCookies))
+        return .ok(.init(body: .json(.init(authorizeUrl: started.url, state: started.state))))
     }
 
     func completeGitHubAuthorization(
         _ input: Operations.CompleteGitHubAuthorization.Input
     ) async throws -> Operations.CompleteGitHubAuthorization.Output {
+        // Spent either way: the state is single-use.
+        scope.responseHeaders.setCookie(OAuthBindingCookie.clear(secure: secureCookies))
         let integration = try await integrations.completeOAuth(
             code: input.query.code,
             state: input.query.state,
-            caller: scope.principal,
+            via: .redirect(binding: scope.cookies[OAuthBindingCookie.name], caller: scope.principal),
+            identity: identity,
+            ip: scope.clientIP,
+            redis: infrastructure.redis
+        )
+        return .created(.init(body: .json(.init(integration))))
+    }
+
+    func completeGitHubAuthorizationFromApp(
+        _ input: Operations.CompleteGitHubAuthorizationFromApp.Input
+    ) async throws -> Operations.CompleteGitHubAuthorizationFromApp.Output {
+        let principal = try scope.authenticated()
+        guard case .json(let body) = input.body else { throw APIError.malformed }
+        let integration = try await integrations.completeOAuth(
+            code: body.code,
+            state: body.state,
+            via: .post(caller: principal),
+            identity: identity,
             ip: scope.clientIP,
             redis: infrastructure.redis
         )

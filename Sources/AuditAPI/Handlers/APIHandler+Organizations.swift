@@ -66,12 +66,13 @@ extension APIHandler {
             token: body.token,
             password: body.password,
             fullName: body.fullName,
+            caller: scope.principal,
             ip: scope.clientIP
         )
         let payload = Components.Schemas.AcceptedInvitation(
             organization: .init(accepted.organization),
             role: .init(accepted.role),
-            user: .init(accepted.profile),
+            user: accepted.createdUser.map { .init(id: $0.id.apiString, email: $0.email, fullName: $0.fullName) },
             access: accepted.tokens?.access,
             refresh: accepted.tokens?.refresh
         )

@@ -6,6 +6,7 @@ extension Components.Schemas.Integration {
             id: integration.id.apiString,
             provider: .github,
             account: integration.account,
+            accountType: AccountTypePayload(rawValue: integration.accountType) ?? .user,
             baseUrl: integration.baseURL,
             tokenType: TokenTypePayload(rawValue: integration.tokenType) ?? .classicPat,
             scopes: integration.scopes,

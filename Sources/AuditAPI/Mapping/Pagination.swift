@@ -7,7 +7,7 @@ enum Pagination {
     static let invalidPage = APIError(.notFound, detail: "Invalid page.")
 
     static func request(_ number: Int?) throws -> PageRequest {
-        if let number, number < 1 { throw invalidPage }
+        if let number, !(1...QueryRules.largestPage).contains(number) { throw invalidPage }
         return PageRequest(number)
     }
 

@@ -52,14 +52,7 @@ struct ResponseShapes: Sendable {
     private struct Resolver {
         let document: [String: Any]
 
-        func resolve(_ node: Any?, depth: Int = 0) -> Any? {
-            guard depth < 32, let dictionary = node as? [String: Any], let reference = dictionary["$ref"] as? String else { return node }
-            var target: Any? = document
-            for part in reference.dropFirst(2).split(separator: "/") {
-                target = (target as? [String: Any])?[String(part)]
-            }
-            return resolve(target, depth: depth + 1)
-        }
+        func resolve(_ node: Any?) -> Any? { SchemaReference.resolve(node, in: document) }
 
         func isNullable(_ node: Any?) -> Bool {
             guard let schema = resolve(node) as? [String: Any] else { return false }

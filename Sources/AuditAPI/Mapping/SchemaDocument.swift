@@ -8,6 +8,8 @@ struct SchemaDocument: Sendable {
     let yaml: [UInt8]
     let object: OpenAPIObjectContainer
     let responseShapes: ResponseShapes
+    let queryRules: QueryRules
+    let bodyRules: BodyRules
 
     init(yaml text: String) throws {
         guard let tree = try Yams.load(yaml: text) as? [String: Any] else { throw SchemaDocumentError.empty }
@@ -15,6 +17,8 @@ struct SchemaDocument: Sendable {
         self.yaml = Array(text.utf8)
         self.object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: json)
         self.responseShapes = ResponseShapes(document: tree)
+        self.queryRules = QueryRules(document: tree)
+        self.bodyRules = BodyRules(document: tree)
     }
 
     /// `openapi.yaml`, shipped as a resource of the AuditAPI target.

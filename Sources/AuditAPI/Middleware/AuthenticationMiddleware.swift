@@ -35,6 +35,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             uri: request.uri.description
         )
         scope.principal = try await principal(of: request)
+        if let binding = request.cookies[OAuthBindingCookie.name]?.value { scope.cookies[OAuthBindingCookie.name] = binding }
         if let principal = scope.principal, !Self.authenticationPaths.contains(path) {
             try await identity.spendRequestBudget(principal: principal, ip: scope.clientIP)
         }

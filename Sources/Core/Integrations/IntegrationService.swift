@@ -47,10 +47,11 @@ public struct IntegrationService: Sendable {
         )
     }
 
-    /// `GET integrations/`, oldest first.
+    /// `GET integrations/`, oldest first. Every role reads them (members need one to start or read
+    /// audits); only ADMINs connect, remove, and list what a credential can see.
     public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Integration> {
         let organizationID = try principal.organization()
-        try principal.authorize(.manageIntegrations)
+        try principal.authorize(.read)
         let rows = try await postgres.query(
             """
             SELECT id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
@@ -187,9 +188,22 @@ public struct IntegrationService: Sendable {
         } catch {
             throw Self.refusal(error, field: "token", prefix: "GitHub rejected the token: ")
         }
-        if let organization = organization?.trimmingCharacters(in: .whitespaces), !organization.isEmpty {
+        var named = organization?.trimmingCharacters(in: .whitespaces)
+        if named?.isEmpty != false, accountType == "User" {
+            // A person's token audits an organization, not the person's own account, whenever it
+            // can tell which one: auditing the user account would silently skip every
+            // organization-level check.
+            let memberships = try await organizations(of: credential)
+            switch memberships.count {
+            case 0: named = nil
+            case 1: named = memberships[0]
+            default:
+                throw IntegrationError.validation(["organization": ["Choose one of: \(memberships.joined(separator: ", "))."]])
+            }
+        }
+        if let organization = named, !organization.isEmpty {
             do {
-                let org = try await github.get("/orgs/\(organization)", credential: credential)
+                let org = try await github.get(CheckPaths.organization(organization), credential: credential)
                 account = (org.json() as? [String: Any])?["login"] as? String ?? organization
                 if accountType != "Installation" { accountType = "Organization" }
             } catch {
@@ -197,6 +211,29 @@ public struct IntegrationService: Sendable {
             }
         }
         return GitHubIdentity(account: account, accountType: accountType, scopes: scopes)
+    }
+
+    /// The logins of the organizations the token's user is an active member of, sorted:
+    /// `/user/memberships/orgs` (needs `read:org`), else `/user/orgs`; none when GitHub shows neither.
+    func organizations(of credential: GitHubCredential) async throws -> [String] {
+        func logins(_ items: [[String: Any]], _ login: ([String: Any]) -> String?) -> [String] {
+            Array(Set(items.compactMap(login))).sorted { $0.lowercased() < $1.lowercased() }
+        }
+        do {
+            let memberships = try await github.getAll("/user/memberships/orgs?state=active", credential: credential)
+            return logins(memberships) { ($0["organization"] as? [String: Any])?["login"] as? String }
+        } catch where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
+            // Fine-grained tokens and tokens without read:org may not read memberships.
+        } catch {
+            throw Self.refusal(error, field: "token", prefix: "GitHub: ")
+        }
+        do {
+            return logins(try await github.getAll("/user/orgs", credential: credential)) { $0["login"] as? String }
+        } catch where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
+            return []
+        } catch {
+            throw Self.refusal(error, field: "token", prefix: "GitHub: ")
+        }
     }
 
     /// GitHub being down is not the customer's input error: 502 rather than 400. A host the outbound

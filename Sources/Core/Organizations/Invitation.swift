@@ -52,10 +52,12 @@ public struct Invitation: Equatable, Sendable {
 }
 
 /// What accepting an invitation produced: the membership, and for a new account its first login.
+/// What accepting an invitation tells the caller: the organization joined and the role, nothing
+/// about the account's other organizations. A new account also gets its user and a token pair.
 public struct AcceptedInvitation: Sendable {
     public let organization: Organization
     public let role: Role
-    public let profile: Profile
     /// Set when the invitation created the account.
+    public let createdUser: User?
     public let tokens: TokenPair?
 }

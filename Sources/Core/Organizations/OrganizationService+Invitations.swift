@@ -117,9 +117,13 @@ extension OrganizationService {
         }
     }
 
-    /// `POST invitations/accept/`: joins the organization. An existing account is added as it is;
-    /// otherwise `password` and `fullName` create one, which is logged in at once.
-    public func acceptInvitation(token: String, password: String?, fullName: String?, ip: String) async throws -> AcceptedInvitation {
+    /// `POST invitations/accept/`: joins the organization. An existing account joins only when its
+    /// own login (`caller`) accepts: whoever else holds the token gets 401 (anonymous) or 403 (another
+    /// account), with the same body whether or not the invited address has an account. Otherwise
+    /// `password` and `fullName` create the account, which is logged in at once.
+    public func acceptInvitation(token: String, password: String?, fullName: String?, caller: Principal?, ip: String) async throws
+        -> AcceptedInvitation
+    {
         try await identity.throttle.spend("auth-ip:\(ip)", limit: IdentityService.authenticationRequestLimit)
         let invalid = IdentityError.validation(["token": ["This invitation is invalid or has expired."]])
         return try await postgres.transaction(logger: logger) { connection in
@@ -142,6 +146,8 @@ extension OrganizationService {
                 let organization = try await Organization.find(id: organizationID, on: connection, logger: logger)
             else { throw invalid }
 
+            // Logged in as someone else: refused before looking up whether the address has an account.
+            if let caller, caller.email.lowercased() != invitation.email.lowercased() { throw IdentityError.permissionDenied }
             let existing = try await connection.query("SELECT id, is_active FROM users WHERE email = \(invitation.email)", logger: logger)
             var account: (UUID, Bool)?
             for try await row in existing.decode((UUID, Bool).self) { account = row }
@@ -149,6 +155,8 @@ extension OrganizationService {
             var tokens: TokenPair?
             let userID: UUID
             if let (id, active) = account {
+                guard let caller else { throw IdentityError.notAuthenticated }
+                guard caller.userID == id else { throw IdentityError.permissionDenied }
                 guard active else { throw invalid }
                 userID = id
             } else {
@@ -177,12 +185,13 @@ extension OrganizationService {
                 on: connection,
                 logger: logger
             )
+            var created: User?
             if account == nil {
                 tokens = try await identity.issuePair(userID: userID, organizationID: organizationID, familyID: nil, on: connection)
+                created = try await identity.user(id: userID, on: connection)
             }
             let role = try await identity.role(of: userID, in: organizationID, on: connection) ?? invitation.role
-            let profile = try await identity.profile(userID: userID, on: connection)
-            return AcceptedInvitation(organization: organization, role: role, profile: profile, tokens: tokens)
+            return AcceptedInvitation(organization: organization, role: role, createdUser: created, tokens: tokens)
         }
     }
 

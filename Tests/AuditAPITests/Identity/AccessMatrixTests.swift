@@ -57,7 +57,7 @@ struct AccessMatrixTests {
             success: .noContent
         ),
         Rule(method: .get, path: "/api/v1/audit-log/", body: nil, allowed: [.admin], success: .ok),
-        Rule(method: .get, path: "/api/v1/integrations/", body: nil, allowed: [.admin], success: .ok),
+        Rule(method: .get, path: "/api/v1/integrations/", body: nil, allowed: [.admin, .member, .viewer], success: .ok),
         Rule(method: .post, path: "/api/v1/integrations/github/", body: ["token": matrixToken], allowed: [.admin], success: .created),
         Rule(method: .post, path: "/api/v1/integrations/github/authorize/", body: nil, allowed: [.admin], success: .ok),
         Rule(method: .delete, path: "/api/v1/integrations/{integration}/", body: nil, allowed: [.admin], success: .noContent),

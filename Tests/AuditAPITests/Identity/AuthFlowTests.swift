@@ -201,7 +201,7 @@ struct AuthFlowTests {
                 token: other.access
             )
             let token = try #require(try invite.json()["token"] as? String)
-            let accepted = try await api.request(.post, "/api/v1/invitations/accept/", json: ["token": token])
+            let accepted = try await api.request(.post, "/api/v1/invitations/accept/", json: ["token": token], token: owner.access)
             #expect(accepted.status == .ok)
             #expect(try accepted.json()["access"] == nil)
 

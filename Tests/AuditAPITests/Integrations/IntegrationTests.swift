@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import Logging
 import PostgresNIO
 import TestSupport
@@ -147,6 +148,11 @@ struct IntegrationTests {
         }
     }
 
+    /// `name=value` of the browser-binding cookie an authorize answer sets.
+    static func oauthBinding(_ response: TestResponse) -> String? {
+        response.headers[values: .setCookie].first { $0.hasPrefix("auditmate_github_oauth=") }?.split(separator: ";").first.map(String.init)
+    }
+
     @Test func oauthFlowEndToEndAndStateMisuse() async throws {
         try await Self.withGitHub { api, config, fake in
             let admin = try await api.register()
@@ -164,16 +170,17 @@ struct IntegrationTests {
             #expect(query["state"] == state)
             #expect(query["redirect_uri"]?.hasSuffix("/api/v1/integrations/github/callback/") == true)
 
+            let binding = try #require(Self.oauthBinding(started))
             let (code, returnedState) = fake.authorize(url: url, token: "gho_fromOAuth", scope: "repo,read:org")
             let callback = "/api/v1/integrations/github/callback/?code=\(code)&state=\(returnedState)"
-            let completed = try await api.request(.get, callback)
+            let completed = try await api.request(.get, callback, headers: [.cookie: binding])
             #expect(completed.status == .created, "\(completed.text)")
             #expect(try completed.json()["token_type"] as? String == "oauth")
             #expect(try completed.json()["scopes"] as? [String] == ["repo", "read:org"])
             #expect(try completed.json()["created_by"] as? String == admin.userID)
 
             // The state is spent.
-            let reused = try await api.request(.get, callback)
+            let reused = try await api.request(.get, callback, headers: [.cookie: binding])
             #expect(reused.status == .badRequest)
             #expect(try reused.json()["state"] != nil)
             #expect(try await api.request(.get, "/api/v1/integrations/github/callback/?code=x&state=made-up").status == .badRequest)

@@ -1,0 +1,68 @@
+import Foundation
+import PostgresNIO
+
+extension IdentityService {
+    /// Checks again, now, a principal resolved earlier (the caller of a long-lived event stream):
+    /// nil when its login was revoked or expired, the account deactivated, or the membership in
+    /// its organization ended; otherwise the principal with its current role and subscription.
+    public func reauthorize(_ principal: Principal) async throws -> Principal? {
+        let familyID: UUID?
+        let sessionHash: String?
+        switch principal.credential {
+        case .bearer(let family): (familyID, sessionHash) = (family, nil)
+        case .session(let hash): (familyID, sessionHash) = (nil, hash)
+        }
+        let rows = try await postgres.query(
+            """
+            SELECT u.is_active,
+                   CASE WHEN \(familyID)::uuid IS NOT NULL
+                        THEN EXISTS (SELECT 1 FROM token_families f WHERE f.id = \(familyID) AND f.user_id = u.id AND f.revoked_at IS NULL)
+                        ELSE EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = \(sessionHash) AND s.user_id = u.id
+                                     AND s.revoked_at IS NULL AND s.expires_at > now())
+                   END,
+                   m.role, o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
+            FROM users u
+            LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(principal.organizationID)
+            LEFT JOIN organizations o ON o.id = m.organization_id
+            WHERE u.id = \(principal.userID)
+            """,
+            logger: logger
+        )
+        for try await (active, live, role, status, trialEnds, subscribed) in rows.decode((Bool, Bool, String?, String?, Date?, Bool?).self) {
+            guard active, live else { return nil }
+            if principal.organizationID != nil && role == nil { return nil }
+            let subscription = status.map {
+                Subscription(
+                    status: $0,
+                    plan: nil,
+                    currentPeriodEnd: nil,
+                    cancelAtPeriodEnd: false,
+                    trialEndsAt: trialEnds,
+                    hasStripeSubscription: subscribed ?? false
+                )
+            }
+            return Principal(
+                userID: principal.userID,
+                email: principal.email,
+                organizationID: principal.organizationID,
+                role: role.flatMap(Role.init(rawValue:)),
+                credential: principal.credential,
+                premiumAllowed: subscription?.allowsPremium() ?? false
+            )
+        }
+        return nil
+    }
+
+    /// The role `userID` holds in `organizationID` now; nil when none, or the account is deactivated.
+    public func currentRole(of userID: UUID, in organizationID: UUID) async throws -> Role? {
+        let rows = try await postgres.query(
+            """
+            SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
+            WHERE m.user_id = \(userID) AND m.organization_id = \(organizationID) AND u.is_active
+            """,
+            logger: logger
+        )
+        for try await role in rows.decode(String.self) { return Role(rawValue: role) }
+        return nil
+    }
+}
