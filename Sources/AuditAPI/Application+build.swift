@@ -39,7 +39,12 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     let schema = try SchemaDocument.bundled()
     let auditEvents = AuditEventHub(database: config.database, logger: logger)
     let broker = QueueBroker(redis: infrastructure.redis, settings: config.queue)
-    let audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+    let audits = AuditService(
+        postgres: infrastructure.postgres,
+        broker: broker,
+        maxActiveAudits: config.quotas.maxActiveAuditsPerOrganization,
+        logger: logger
+    )
     let handler = APIHandler(
         infrastructure: infrastructure,
         metrics: metrics,
@@ -63,6 +68,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         audits: audits,
         reports: ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger),
         auditEvents: auditEvents,
+        eventStreamSlots: EventStreamSlots(redis: infrastructure.redis, limit: config.quotas.maxStreamsPerUser, logger: logger),
         schedules: ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger),
         secureCookies: config.isProduction
     )

@@ -21,7 +21,12 @@ struct WorkerDomain: Sendable {
             logger: logger
         )
         self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
-        self.audits = AuditService(postgres: infrastructure.postgres, broker: broker, logger: logger)
+        self.audits = AuditService(
+            postgres: infrastructure.postgres,
+            broker: broker,
+            maxActiveAudits: config.quotas.maxActiveAuditsPerOrganization,
+            logger: logger
+        )
         self.schedules = ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger)
         self.reports = ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger)
         self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)

@@ -99,7 +99,22 @@ extension APIHandler {
         let principal = try scope.authenticated()
         let id = try UUID(pathParameter: input.path.id)
         let first = try await audits.audit(principal, id: id)  // 404 before the stream starts
-        let stream = AuditEventStream(audits: audits, hub: auditEvents, principal: principal, first: first).bytes()
+        guard let slot = await eventStreamSlots.acquire(principal.userID) else {
+            throw APIError(
+                .tooManyRequests,
+                detail: "Too many event streams are open for this user; close one and try again.",
+                headers: [.retryAfter: "30"]
+            )
+        }
+        let stream = AuditEventStream(
+            audits: audits,
+            hub: auditEvents,
+            identity: identity,
+            slots: eventStreamSlots,
+            slot: slot,
+            principal: principal,
+            first: first
+        ).bytes()
         return .ok(.init(body: .textEventStream(HTTPBody(stream, length: .unknown, iterationBehavior: .single))))
     }
 }

@@ -6,9 +6,9 @@ import OpenAPIRuntime
 /// Tag `reports`: requesting PDF reports of finished audits, reading and downloading them.
 extension APIHandler {
     func createReport(_ input: Operations.CreateReport.Input) async throws -> Operations.CreateReport.Output {
-        let report = try await reports.create(try scope.authenticated(), auditID: try UUID(pathParameter: input.path.id))
+        let (report, created) = try await reports.request(try scope.authenticated(), auditID: try UUID(pathParameter: input.path.id))
         scope.responseHeaders.add("Location", "/api/v1/reports/\(report.id.apiString)/")
-        return .accepted(.init(body: .json(.init(report))))
+        return created ? .accepted(.init(body: .json(.init(report)))) : .ok(.init(body: .json(.init(report))))
     }
 
     func listReports(_ input: Operations.ListReports.Input) async throws -> Operations.ListReports.Output {

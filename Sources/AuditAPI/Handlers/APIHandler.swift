@@ -16,6 +16,7 @@ struct APIHandler: APIProtocol {
     let audits: AuditService
     let reports: ReportService
     let auditEvents: AuditEventHub
+    let eventStreamSlots: EventStreamSlots
     let schedules: ScheduleService
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool

@@ -80,6 +80,7 @@ extension APIError {
         switch error {
         case .validation(let fields): self.init(validation: fields)
         case .conflict(let message): self.init(.conflict, detail: message)
+        case .busy(let message, let seconds): self.init(.tooManyRequests, detail: message, headers: [.retryAfter: String(seconds)])
         }
     }
 }

@@ -4,18 +4,27 @@ import Foundation
 /// The Server-Sent Events of one audit: `progress` whenever it advances, one final `status`, then
 /// the end of the stream. Woken by the event hub (any replica's scan), and by a timer as well, so
 /// a missed notification only delays an update; the timer also sends keep-alive comments.
+///
+/// A stream can stay open for as long as a scan runs, so its caller is authorized again every
+/// `reauthorizeEvery`: a revoked login, a deactivated account or a membership that ended closes it
+/// (with a final `error` event). It holds one of the user's stream slots until it ends.
 struct AuditEventStream: Sendable {
     let audits: AuditService
     let hub: AuditEventHub
+    let identity: IdentityService
+    let slots: EventStreamSlots
+    let slot: EventStreamSlots.Slot
     let principal: Principal
     let first: Audit
     var tick: Duration = .seconds(2)
     var keepAlive: Duration = .seconds(15)
+    var reauthorizeEvery: Duration = .seconds(10)
 
     func bytes() -> AsyncStream<ArraySlice<UInt8>> {
         AsyncStream { continuation in
             let task = Task {
                 await run { continuation.yield(ArraySlice($0.utf8)) }
+                await slots.release(slot)
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
@@ -39,8 +48,10 @@ struct AuditEventStream: Sendable {
             ticker.cancel()
         }
         var audit = first
+        var caller = principal
         var sentDone = -1
         var lastSend = ContinuousClock.now
+        var lastAuthorized = ContinuousClock.now
         send("retry: 3000\n\n")
         var iterator = wakeups.makeAsyncIterator()
         while !Task.isCancelled {
@@ -58,7 +69,20 @@ struct AuditEventStream: Sendable {
                 lastSend = .now
             }
             guard await iterator.next() != nil else { return }
-            guard let latest = try? await audits.audit(principal, id: first.id) else { return }
+            if ContinuousClock.now - lastAuthorized >= reauthorizeEvery {
+                do {
+                    guard let current = try await identity.reauthorize(caller) else {
+                        send(Self.event("error", ["detail": "The login for this stream is no longer valid."]))
+                        return
+                    }
+                    caller = current
+                    lastAuthorized = .now
+                    await slots.renew(slot)
+                } catch {
+                    // The database briefly away: the stream stays, and the next tick checks again.
+                }
+            }
+            guard let latest = try? await audits.audit(caller, id: first.id) else { return }
             audit = latest
         }
     }

@@ -101,4 +101,6 @@ public enum AuditError: Error, Equatable, Sendable {
     case validation([String: [String]])
     /// The audit is in a state that does not allow it, e.g. canceling a finished audit (409).
     case conflict(String)
+    /// The organization has as many audits waiting or running as it may (429, `Retry-After`).
+    case busy(String, retryAfter: Int)
 }

@@ -4,7 +4,7 @@ import PostgresNIO
 
 extension AuditService {
     /// The audit service publishing scans as `audits.scan` tasks through `broker`.
-    public init(postgres: PostgresClient, broker: QueueBroker, logger: Logger) {
+    public init(postgres: PostgresClient, broker: QueueBroker, maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization, logger: Logger) {
         let producer = TaskProducer(broker: broker)
         self.init(
             postgres: postgres,
@@ -15,6 +15,7 @@ extension AuditService {
                 let messages = try await broker.messages(task: ScanAuditTask.declaration.name, queue: ScanAuditTask.declaration.queue)
                 return Set(messages.compactMap { try? ScanAuditTask(body: $0.body()).auditID })
             },
+            maxActiveAudits: maxActiveAudits,
             logger: logger
         )
     }

@@ -17,18 +17,31 @@ public struct AuditService: Sendable {
     let postgres: PostgresClient
     let dispatch: Dispatch
     let queuedScans: QueuedScans
+    /// PENDING or RUNNING audits an organization may have at once (`ORG_MAX_ACTIVE_AUDITS`).
+    let maxActiveAudits: Int
     let logger: Logger
 
-    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, queuedScans: @escaping QueuedScans, logger: Logger) {
+    public init(
+        postgres: PostgresClient,
+        dispatch: @escaping Dispatch,
+        queuedScans: @escaping QueuedScans,
+        maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization,
+        logger: Logger
+    ) {
         self.postgres = postgres
         self.dispatch = dispatch
         self.queuedScans = queuedScans
+        self.maxActiveAudits = maxActiveAudits
         self.logger = logger
     }
 
+    /// How long a refused start is told to wait before trying again.
+    static let busyRetryAfter = 30
+
     /// `POST audits/start/`: writes the audit (PENDING), then publishes its scan. If Redis cannot
     /// take the message, the audit still exists with no `enqueued_at`, and the reconciler publishes
-    /// it later: an accepted audit is never lost.
+    /// it later: an accepted audit is never lost. An organization with `maxActiveAudits` audits
+    /// waiting or running already is told to come back (`AuditError.busy`).
     public func start(_ principal: Principal, integration: UUID?, repository rawRepository: String?, checks: [String]?) async throws
         -> Audit
     {
@@ -50,6 +63,21 @@ public struct AuditService: Sendable {
         if !errors.isEmpty { throw AuditError.validation(errors) }
 
         let audit = try await postgres.transaction(logger: logger) { connection in
+            // The organization's row is the lock that makes concurrent starts count one at a time.
+            let active = try await connection.query(
+                """
+                SELECT (SELECT count(*) FROM audits WHERE organization_id = o.id AND status IN ('PENDING', 'RUNNING'))
+                FROM organizations o WHERE o.id = \(organizationID) FOR UPDATE
+                """,
+                logger: logger
+            )
+            for try await count in active.decode(Int.self) where count >= maxActiveAudits {
+                throw AuditError.busy(
+                    "This organization already has \(count) audits waiting or running, the most it may have at once; "
+                        + "start this one when one of them has finished.",
+                    retryAfter: Self.busyRetryAfter
+                )
+            }
             let rows = try await connection.query(
                 """
                 SELECT id FROM integrations

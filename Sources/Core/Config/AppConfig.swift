@@ -34,6 +34,7 @@ public struct AppConfig: Sendable {
     public var github: GitHubSettings
     public var billing: BillingSettings
     public var scheduling: SchedulingSettings
+    public var quotas: QuotaSettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -87,6 +88,7 @@ public struct AppConfig: Sendable {
         self.github = try GitHubSettings(env, production: production)
         self.billing = try BillingSettings(env, production: production)
         self.scheduling = try SchedulingSettings(env)
+        self.quotas = try QuotaSettings(env)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.

@@ -21,8 +21,10 @@ public struct ReportService: Sendable {
     /// `POST audits/{id}/reports/`: writes the report (PENDING), then publishes its rendering. Only
     /// audits that finished with a result (PASS or FAIL) have a complete, digested evidence set to
     /// report on; anything else is a conflict. If Redis cannot take the message, the report stays
-    /// PENDING without `enqueued_at` and the reconciler publishes it later.
-    public func create(_ principal: Principal, auditID: UUID) async throws -> Report {
+    /// PENDING without `enqueued_at` and the reconciler publishes it later. While a report of the
+    /// audit is PENDING or RUNNING, asking again returns that one (`created` false): repeated
+    /// clicks never queue renderings of the same PDF.
+    public func request(_ principal: Principal, auditID: UUID) async throws -> (report: Report, created: Bool) {
         let organizationID = try principal.organization()
         let status = try await auditStatus(auditID, organizationID: organizationID)
         try principal.authorize(.generateReports)
@@ -33,17 +35,37 @@ public struct ReportService: Sendable {
                     : "The audit has not finished yet (\(status.rawValue)); request the report once it has."
             )
         }
-        let rows = try await postgres.query(
-            """
-            INSERT INTO reports (organization_id, audit_id, requested_by)
-            VALUES (\(organizationID), \(auditID), \(principal.userID))
-            RETURNING \(unescaped: Report.columns)
-            """,
-            logger: logger
-        )
-        guard let report = try await Report.decode(rows).first else { throw IdentityError.notFound }
-        await publish(report.id)
-        return report
+        // The partial unique index allows one active report per audit; losing the race to insert
+        // means another request's report is the one, unless it finished in between: then try again.
+        for _ in 0..<3 {
+            let inserted = try await postgres.query(
+                """
+                INSERT INTO reports (organization_id, audit_id, requested_by)
+                VALUES (\(organizationID), \(auditID), \(principal.userID))
+                ON CONFLICT (audit_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING
+                RETURNING \(unescaped: Report.columns)
+                """,
+                logger: logger
+            )
+            if let report = try await Report.decode(inserted).first {
+                await publish(report.id)
+                return (report, true)
+            }
+            let active = try await postgres.query(
+                """
+                SELECT \(unescaped: Report.columns) FROM reports
+                WHERE audit_id = \(auditID) AND organization_id = \(organizationID) AND status IN ('PENDING', 'RUNNING')
+                """,
+                logger: logger
+            )
+            if let report = try await Report.decode(active).first { return (report, false) }
+        }
+        throw ReportError.conflict("The report of this audit is being requested by someone else right now; try again.")
+    }
+
+    /// `request`, for callers that only need the report.
+    public func create(_ principal: Principal, auditID: UUID) async throws -> Report {
+        try await request(principal, auditID: auditID).report
     }
 
     /// Publishes the rendering and records that it was published. A failure (Redis down) is logged

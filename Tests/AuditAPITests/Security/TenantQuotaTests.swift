@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import PostgresNIO
+import TestSupport
+import Testing
+
+@testable import AuditAPI
+
+extension Security {
+    /// What one tenant may make the system do at once: active audits, report renderings, open streams.
+    @Suite("tenant quotas")
+    struct TenantQuotaTests {
+        @Test func theSixthActiveAuditIsTooManyAndCountsStayExact() async throws {
+            try await AuditTestBed.run(worker: false) { bed in
+                // Started in parallel: the organization's lock makes them count one at a time.
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<8 { group.addTask { try await bed.start().status } }
+                    var all: [HTTPResponse.Status] = []
+                    for try await status in group { all.append(status) }
+                    return all
+                }
+                #expect(statuses.filter { $0 == .accepted }.count == 5)
+                #expect(statuses.filter { $0 == .tooManyRequests }.count == 3)
+
+                let refused = try await bed.start()
+                #expect(refused.status == .tooManyRequests)
+                #expect(refused.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 0 } == true)
+                #expect((try refused.json()["detail"] as? String)?.contains("5 audits") == true)
+                let listed = try await bed.api.request(.get, "/api/v1/audits/", token: bed.admin.access)
+                #expect(try listed.json()["count"] as? Int == 5, "nothing was stored for the refused starts")
+
+                // Once one finishes (canceled here), the next start is accepted.
+                let first = try #require((try listed.json()["results"] as? [[String: Any]])?.first?["id"] as? String)
+                _ = try await bed.api.request(.post, "/api/v1/audits/\(first)/cancel/", token: bed.admin.access)
+                #expect(try await bed.start().status == .accepted)
+            }
+        }
+
+        @Test func askingAgainForAReportReturnsTheOneInProgress() async throws {
+            try await withIdentityAPI { api, config in
+                let admin = try await api.register()
+                let organization = try #require(UUID(uuidString: admin.organizationID))
+                let audit = try await IdentityFixtures.audit(in: organization, status: "PASS", database: config.database)
+                let path = "/api/v1/audits/\(audit.uuidString.lowercased())/reports/"
+                let first = try await api.request(.post, path, token: admin.access)
+                #expect(first.status == .accepted)
+                let id = try #require(try first.json()["id"] as? String)
+                let again = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
+                    for _ in 0..<5 {
+                        group.addTask {
+                            let response = try await api.request(.post, path, token: admin.access)
+                            return (response.status, try response.json()["id"] as? String)
+                        }
+                    }
+                    var all: [(HTTPResponse.Status, String?)] = []
+                    for try await result in group { all.append(result) }
+                    return all
+                }
+                #expect(again.allSatisfy { $0.0 == .ok && $0.1 == id })
+                let listed = try await api.request(.get, path, token: admin.access)
+                #expect(try listed.json()["count"] as? Int == 1)
+            }
+        }
+
+        /// An open event stream: the response head has arrived, the body is still coming. (The live
+        /// test server listens on `localhost`.)
+        static func openStream(_ http: HTTPClient, port: Int, audit: String, token: String) async throws -> HTTPClientResponse {
+            var request = HTTPClientRequest(url: "http://localhost:\(port)/api/v1/audits/\(audit)/events/")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Host", value: "localhost")
+            return try await http.execute(request, timeout: .seconds(120))
+        }
+
+        @Test func theEleventhStreamIsRefusedAndARevokedLoginEndsItsStreams() async throws {
+            try await withAPI(extra: ["TRUSTED_PROXIES": "127.0.0.1/8,::1"]) { client, config in
+                let api = APIClient(client)
+                let port = try #require(client.port)
+                let admin = try await api.register()
+                let organization = try #require(UUID(uuidString: admin.organizationID))
+                let audit = try await IdentityFixtures.audit(in: organization, status: "RUNNING", database: config.database)
+                let id = audit.uuidString.lowercased()
+
+                // More connections per host than AsyncHTTPClient's default 8, one per stream.
+                var configuration = HTTPClient.Configuration()
+                configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+                let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+                defer { Task { try? await http.shutdown() } }
+                var open: [HTTPClientResponse] = []
+                for _ in 0..<10 {
+                    let response = try await Self.openStream(http, port: port, audit: id, token: admin.access)
+                    #expect(response.status.code == 200)
+                    open.append(response)
+                }
+                let eleventh = try await Self.openStream(http, port: port, audit: id, token: admin.access)
+                #expect(eleventh.status.code == 429)
+                #expect(eleventh.headers.first(name: "retry-after") != nil)
+
+                // Logging out revokes the login: the open streams end within the re-authorization period.
+                let logout = try await api.request(.post, "/api/v1/auth/logout/", json: ["refresh": admin.refresh], token: admin.access)
+                #expect(logout.status.code < 300, "\(logout.text)")
+                var text = ""
+                let deadline = ContinuousClock.now + .seconds(40)
+                for try await chunk in open[0].body {
+                    text += String(buffer: chunk)
+                    if ContinuousClock.now > deadline { break }
+                }
+                #expect(text.contains("event: error"), "\(text)")
+                #expect(ContinuousClock.now < deadline, "the stream ended by itself")
+            }
+        }
+    }
+}
