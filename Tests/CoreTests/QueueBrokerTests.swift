@@ -130,4 +130,96 @@ struct QueueBrokerTests {
             #expect(ttl > 86_000)
         }
     }
+
+    @Test func aTaskIsPresentFromPublishUntilItIsSettledForGood() async throws {
+        try await withKit { kit in
+            let message = try ping(kit)
+            let id = message.id
+            func live() async throws -> Bool { try await kit.broker.liveTaskIDs(among: [id, TaskEnvelope.newID()]) == [id] }
+            #expect(try await live() == false)
+            try await kit.broker.publish(message)
+            #expect(try await live(), "waiting")
+            #expect(try await kit.redis.send("GET", kit.broker.keys.presence(taskID: id)).string == "q")
+            var held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/1").first)
+            #expect(try await live(), "being run")
+            held.taskID = id
+            let due = Date().addingTimeInterval(600)
+            #expect(try await kit.broker.retry(held, with: message.retry(eta: due), due: due))
+            #expect(try await live(), "retrying")
+            let ttl = try await kit.redis.send("TTL", kit.broker.keys.presence(taskID: id)).int ?? 0
+            #expect(ttl > 86_400 + 590, "kept until a day after the retry is due")
+            #expect(try await kit.broker.promoteDue(now: due.addingTimeInterval(1)) == 1)
+            held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/2").first)
+            held.taskID = id
+            #expect(try await kit.broker.ack([held]) == [true])
+            #expect(try await live() == false, "succeeded")
+
+            // Dead-lettered, it is gone; requeued by an operator, it is back.
+            try await kit.broker.publish(message)
+            held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/3").first)
+            held.taskID = id
+            let letter = DeadLetter(error: "boom", reason: .failed, queue: "q", message: held.raw)
+            #expect(try await kit.broker.deadLetter(held, letter: letter))
+            #expect(try await live() == false, "dead")
+            #expect(try await kit.broker.requeueDeadLetters(queue: "q") == 1)
+            #expect(try await live(), "requeued")
+        }
+    }
+
+    @Test func deliveriesWithoutAcknowledgementAreCountedUntilTheMessageIsPoison() async throws {
+        try await withKit(visibilityTimeout: 2) { kit in
+            let broker = QueueBroker(
+                redis: kit.redis,
+                settings: QueueSettings(visibilityTimeout: .seconds(2), keyPrefix: kit.prefix, maxDeliveries: 3)
+            )
+            let message = try ping(kit)
+            let tag = try #require(message.deliveryTag)
+            try await broker.publish(message)
+            func fetchAndDie(_ worker: String) async throws {
+                let held = try #require(try await broker.fetch(queues: ["q"], count: 1, leaseBase: worker).first)
+                try await kit.redis.send("ZADD", broker.keys.unackedIndex, Date().timeIntervalSince1970 - 10, held.tag)
+            }
+            for death in 1...2 {
+                try await fetchAndDie("w/\(death)")
+                #expect(try await broker.restoreExpired() == RestoreOutcome(restored: 1), "death \(death)")
+                #expect(try await kit.redis.send("GET", broker.keys.deliveries(tag: tag)).string == String(death))
+            }
+            // A shutdown hands the message back: no death.
+            let returned = try #require(try await broker.fetch(queues: ["q"], count: 1, leaseBase: "w/stop").first)
+            #expect(try await broker.returnToQueue(returned, envelope: try TaskEnvelope(parsing: returned.raw)))
+            #expect(try await kit.redis.send("GET", broker.keys.deliveries(tag: tag)).string == "2")
+
+            try await fetchAndDie("w/3")
+            let outcome = try await broker.restoreExpired()
+            #expect(outcome.restored == 0)
+            #expect(outcome.poisoned.map(\.envelope.deliveryTag) == [tag])
+            #expect(outcome.poisoned.first?.queue == "q")
+            #expect(outcome.poisoned.first?.deliveries == 3)
+            #expect(try await kit.redis.send("LLEN", "\(kit.prefix)q").int == 0)
+            #expect(try await broker.pendingCounts() == (0, 0) as (Int, Int))
+            #expect(try await broker.liveTaskIDs(among: [message.id]).isEmpty)
+            let letter = try #require(try await broker.deadLetters(queue: "q").first?.letter)
+            #expect(letter.reason == .poison)
+            #expect(letter.error == "WorkerLostError: the task stopped its worker 3 times without finishing (poison message)")
+            #expect(letter.taskID == message.id)
+        }
+    }
+
+    /// What Redis holds is what a Python consumer reads: ids as `str(uuid)` writes them.
+    @Test func uuidArgumentsReachRedisLowercaseAsPythonWritesThem() async throws {
+        try await withKit { kit in
+            let audit = try #require(UUID(uuidString: "6F1C2A9E-3B7D-4C1E-9A2B-5D8E7F6A1B3C"))
+            let report = UUID()
+            try await kit.producer.enqueue(ScanAuditTask(auditID: audit))
+            try await kit.producer.enqueue(GenerateReportTask(reportID: report))
+            for (queue, id) in [("scans", audit), ("reports", report)] {
+                let raw = try #require(try await kit.redis.send("LINDEX", "\(kit.prefix)\(queue)", 0).bytes)
+                let envelope = try JSONValue(parsing: raw)
+                let body = try #require(envelope["body"]?.string.flatMap { Data(base64Encoded: $0) })
+                let decoded = try JSONValue(parsing: Array(body))
+                #expect(decoded.array?.first == [.string(id.uuidString.lowercased())])
+                #expect(envelope["headers"]?["argsrepr"] == .string("('\(id.uuidString.lowercased())',)"))
+            }
+        }
+    }
 }

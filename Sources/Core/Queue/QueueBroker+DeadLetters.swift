@@ -18,7 +18,10 @@ extension QueueBroker {
             let fresh = envelope.requeued()
             let reply = try await redis.evaluate(
                 QueueScripts.requeueDead,
-                keys: [keys.dead(queue: queue), keys.list(queue: queue, priority: fresh.priority), presenceKey(fresh.id.isEmpty ? nil : fresh.id)],
+                keys: [
+                    keys.dead(queue: queue), keys.list(queue: queue, priority: fresh.priority),
+                    presenceKey(fresh.id),
+                ],
                 arguments: [entry, fresh.bytes, queue, presenceSeconds(until: nil)]
             )
             moved += reply.int ?? 0

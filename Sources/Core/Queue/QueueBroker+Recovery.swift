@@ -34,13 +34,19 @@ extension QueueBroker {
             var counter = keys.unacked
             if let deliveryTag = envelope.deliveryTag {
                 counter = keys.deliveries(tag: deliveryTag)
-                letter = DeadLetter(error: failure.description, reason: .poison, failedAt: now, queue: restored.queue, message: envelope.bytes)
-                    .encoded()
+                letter = DeadLetter(
+                    error: failure.description,
+                    reason: .poison,
+                    failedAt: now,
+                    queue: restored.queue,
+                    message: envelope.bytes
+                )
+                .encoded()
             }
             arguments += [tag, stored, envelope.redelivered().bytes, letter]
             entryKeys += [
                 keys.list(queue: restored.queue, priority: envelope.priority), keys.dead(queue: restored.queue), counter,
-                envelope.id.isEmpty ? "" : keys.presence(taskID: envelope.id),
+                presenceKey(envelope.id),
             ]
             candidates.append(RestoreOutcome.Poisoned(envelope: envelope, queue: restored.queue, deliveries: maxDeliveries))
         }

@@ -45,7 +45,7 @@ public struct QueueBroker: Sendable {
         arguments.reserveCapacity(envelopes.count * 3)
         for envelope in envelopes {
             let queue = envelope.routingKey ?? "celery"
-            keys += [self.keys.list(queue: queue, priority: envelope.priority), self.keys.presence(taskID: envelope.id)]
+            keys += [self.keys.list(queue: queue, priority: envelope.priority), presenceKey(envelope.id)]
             arguments += [envelope.bytes, queue, presenceSeconds(until: envelope.eta)]
         }
         try await redis.evaluate(QueueScripts.publish, keys: keys, arguments: arguments)
@@ -57,9 +57,11 @@ public struct QueueBroker: Sendable {
         return Int((Self.presenceLifetime.seconds + wait).rounded(.up))
     }
 
-    /// The presence key of a delivery's task, or '' (the scripts' "none") before it was parsed.
+    /// The presence key of a task, or '' (the scripts' "none") when its id is not known (a delivery
+    /// not parsed yet, a message without `headers.id`).
     func presenceKey(_ taskID: String?) -> String {
-        taskID.map { keys.presence(taskID: $0) } ?? ""
+        guard let taskID, !taskID.isEmpty else { return "" }
+        return keys.presence(taskID: taskID)
     }
 
     // MARK: Consuming
@@ -159,7 +161,13 @@ public struct QueueBroker: Sendable {
     public func deadLetter(_ delivery: Delivery, letter: DeadLetter) async throws -> Bool {
         var delivery = delivery
         delivery.taskID = delivery.taskID ?? letter.taskID
-        return try await settle(delivery, action: "back", target: keys.dead(queue: delivery.queue), value: letter.encoded(), presence: .drop)
+        return try await settle(
+            delivery,
+            action: "back",
+            target: keys.dead(queue: delivery.queue),
+            value: letter.encoded(),
+            presence: .drop
+        )
     }
 
     /// Acknowledges one delivery (if its lease still holds) without publishing anything.
@@ -183,7 +191,7 @@ public struct QueueBroker: Sendable {
         let member = envelope.deliveryTag ?? TaskEnvelope.newID()
         return try await redis.evaluate(
             QueueScripts.settle,
-            keys: [keys.unacked, keys.unackedIndex, keys.presence(taskID: envelope.id), keys.delayed, keys.delayedMessages],
+            keys: [keys.unacked, keys.unackedIndex, presenceKey(envelope.id), keys.delayed, keys.delayedMessages],
             arguments: [
                 delivery.tag, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, presenceSeconds(until: due), queue,
                 Self.score(due), member,
@@ -198,7 +206,7 @@ public struct QueueBroker: Sendable {
             switch presence {
             case .keep: (presenceKey(delivery.taskID), "keep")
             case .drop: (presenceKey(delivery.taskID), "drop")
-            case .renew(let taskID, let seconds): (keys.presence(taskID: taskID), seconds)
+            case .renew(let taskID, let seconds): (presenceKey(taskID), seconds)
             }
         return try await redis.evaluate(
             QueueScripts.settle,

@@ -6,13 +6,14 @@
 enum QueueScripts {
     /// Publishes messages with `LPUSH`, as kombu does, and marks each task id present
     /// (`QueueKeys.presence`) in the same step, so a reconciler never sees a published message as
-    /// missing. KEYS: list, presence pairs. ARGV: message, queue, presence lifetime (seconds) triples.
+    /// missing. KEYS: list, presence ('' for none) pairs. ARGV: message, queue, presence lifetime
+    /// (seconds) triples.
     static let publish = RedisScript(
         """
         local n = 0
         for i = 1, #KEYS, 2 do
           redis.call('LPUSH', KEYS[i], ARGV[n * 3 + 1])
-          redis.call('SET', KEYS[i + 1], ARGV[n * 3 + 2], 'EX', ARGV[n * 3 + 3])
+          if KEYS[i + 1] ~= '' then redis.call('SET', KEYS[i + 1], ARGV[n * 3 + 2], 'EX', ARGV[n * 3 + 3]) end
           n = n + 1
         end
         return n

@@ -26,7 +26,8 @@ public struct ReportGenerator: Sendable {
     let heartbeatInterval: Duration
     let logger: Logger
 
-    public init(postgres: PostgresClient, limits: ReportLimits = ReportLimits(), heartbeatInterval: Duration = .seconds(15), logger: Logger) {
+    public init(postgres: PostgresClient, limits: ReportLimits = ReportLimits(), heartbeatInterval: Duration = .seconds(15), logger: Logger)
+    {
         self.postgres = postgres
         self.limits = limits
         self.heartbeatInterval = heartbeatInterval
