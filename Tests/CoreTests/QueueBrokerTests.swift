@@ -97,6 +97,7 @@ struct QueueBrokerTests {
             let letters = try await kit.broker.deadLetters(queue: "q")
             #expect(letters.count == 1)
             #expect(letters.first?.letter?.raw == "this is not json")
+            #expect(letters.first?.letter?.reason == .badMessage)
         }
     }
 
