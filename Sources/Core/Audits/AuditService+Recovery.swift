@@ -5,9 +5,9 @@ extension AuditService {
     /// What a user sees on an audit whose scan starts over because its worker stopped.
     static let restartedReason = "The worker running this scan stopped; the scan starts again."
 
-    /// Returns RUNNING audits whose scan has not heartbeat since `now - stuckAfter` to PENDING and
+    /// Returns RUNNING audits whose scan sent no heartbeat since `now - stuckAfter` to PENDING and
     /// publishes their scans; returns how many. Each row is re-checked under its lock, so an audit
-    /// whose scan heartbeat, finished or was canceled meanwhile is left alone.
+    /// whose scan sent a heartbeat, finished or was canceled meanwhile is left alone.
     func recoverStuck(now: Date) async throws -> Int {
         let cutoff = now.addingTimeInterval(-stuckAfter.seconds)
         let rows = try await postgres.query(

@@ -122,7 +122,7 @@ public struct AuditService: Sendable {
     /// Puts lost scans back on the queue; returns how many it published. Scans are idempotent, so
     /// the rare second message is harmless.
     ///
-    /// First, a RUNNING audit whose scan has not heartbeat for `stuckAfter` has no live worker: it
+    /// First, a RUNNING audit whose scan sent no heartbeat for `stuckAfter` has no live worker: it
     /// died, and its message is gone too or would have run again by now (a dead worker's message
     /// comes back after one visibility timeout; this waits three). It returns to PENDING and its
     /// scan is published again.

@@ -36,7 +36,7 @@ public struct QueueBroker: Sendable {
         try await publish([envelope])
     }
 
-    /// Publishes many messages in one round trip (still one `LPUSH` each).
+    /// Publishes many messages in one round trip and one atomic script (still one `LPUSH` each).
     public func publish(_ envelopes: [TaskEnvelope]) async throws {
         guard !envelopes.isEmpty else { return }
         var keys: [String] = []

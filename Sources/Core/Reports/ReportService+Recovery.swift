@@ -2,7 +2,7 @@ import Foundation
 import PostgresNIO
 
 extension ReportService {
-    /// Returns RUNNING reports whose rendering has not heartbeat since `now - stuckAfter` to PENDING
+    /// Returns RUNNING reports whose rendering sent no heartbeat since `now - stuckAfter` to PENDING
     /// and publishes them again; returns how many. The rendering claims any report that is not
     /// READY, so the dead worker's message, should it still come back, only renders it once more.
     func recoverStuck(now: Date) async throws -> Int {
