@@ -20,7 +20,16 @@ struct WorkerDomain: Sendable {
             settings: config.github,
             logger: logger
         )
-        self.scanner = AuditScanner(postgres: infrastructure.postgres, integrations: integrations, github: github, logger: logger)
+        // A quarter of the visibility timeout, as leases are renewed: the reconcilers take a RUNNING
+        // record for abandoned after three timeouts without a heartbeat.
+        let heartbeat = config.queue.visibilityTimeout / 4
+        self.scanner = AuditScanner(
+            postgres: infrastructure.postgres,
+            integrations: integrations,
+            github: github,
+            heartbeatInterval: heartbeat,
+            logger: logger
+        )
         self.audits = AuditService(
             postgres: infrastructure.postgres,
             broker: broker,
@@ -29,7 +38,7 @@ struct WorkerDomain: Sendable {
         )
         self.schedules = ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger)
         self.reports = ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger)
-        self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)
+        self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, heartbeatInterval: heartbeat, logger: logger)
         self.producer = TaskProducer(broker: broker)
     }
 }

@@ -132,7 +132,7 @@ struct CeleryInteropTests {
             throw error
         }
         for audit in audits {
-            #expect(try await kit.field(kit.prefix + "scanned", audit.uuidString) == "ran")
+            #expect(try await kit.field(kit.prefix + "scanned", audit.uuidString.lowercased()) == "ran", "the id as Python writes it")
         }
         celery.signal(SIGTERM)
         _ = try await celery.waitForExit(timeout: .seconds(30))

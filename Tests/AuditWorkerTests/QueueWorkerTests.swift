@@ -58,6 +58,7 @@ struct QueueWorkerTests {
             #expect(letter.taskID == id)
             #expect(letter.envelope?.retries == 3)
             #expect(letter.error.contains("planned failure 4 of 100"))
+            #expect(letter.reason == .failed)
             #expect(CeleryTime.parse(letter.failedAt) != nil)
             let result = try #require(try await ResultBackend(redis: kit.redis).fetch(taskID: id))
             #expect(result["status"] == "FAILURE")
@@ -79,7 +80,7 @@ struct QueueWorkerTests {
                 environment: kit.environment
             )
             #expect(list.stdout.contains("1 dead letter(s) in diagnostics"))
-            #expect(list.stdout.contains(id))
+            #expect(list.stdout.contains("\(id) diagnostics.fail retries=3 [failed]: TaskFailure: planned failure 8 of 100"))
             let purge = try await ChildProcess.run(
                 TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
                 arguments: ["dead", "purge", "--queue", "diagnostics"],
@@ -87,6 +88,25 @@ struct QueueWorkerTests {
             )
             #expect(purge.stdout == "purged 1 dead letter(s) from diagnostics\n")
             #expect(try await kit.broker.deadLetterCount(queue: "diagnostics") == 0)
+        }
+    }
+
+    @Test func messagesThatCannotRunAreDeadLetteredAsBadMessages() async throws {
+        try await withWorker { kit, _ in
+            let unknown = TaskEnvelope.make(
+                task: "nowhere.defined",
+                body: TaskBody(args: []),
+                queue: "diagnostics",
+                options: .init(),
+                ignoreResult: true,
+                timeLimit: TaskTimeLimits()
+            )
+            try await kit.broker.publish(unknown)
+            try await eventually { try await kit.broker.deadLetterCount(queue: "diagnostics") == 1 }
+            let letter = try #require(try await kit.broker.deadLetters(queue: "diagnostics").first?.letter)
+            #expect(letter.reason == .badMessage)
+            #expect(letter.taskID == unknown.id)
+            #expect(try await kit.broker.liveTaskIDs(among: [unknown.id]).isEmpty)
         }
     }
 

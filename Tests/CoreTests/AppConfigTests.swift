@@ -33,6 +33,7 @@ struct AppConfigTests {
         #expect(config.database.tls == .disable)
         #expect(config.redis.port == 56379)
         #expect(config.logFormat == .text)
+        #expect(config.queue.maxDeliveries == 5)
         #expect(config.http.allows(hostHeader: "localhost:8000"))
         #expect(config.http.allows(hostHeader: "api.localhost"))
         #expect(!config.http.allows(hostHeader: "evil.example.com"))
@@ -123,6 +124,8 @@ struct AppConfigTests {
             "CORS_ALLOWED_ORIGINS: \"https://app.example.com/login\" is not an origin (expected scheme://host[:port], e.g. https://app.example.com)"
         ),
         ("MAX_REQUEST_BODY_BYTES", "10", "MAX_REQUEST_BODY_BYTES: must be an integer from 1024 to 1073741824, got \"10\""),
+        ("QUEUE_MAX_DELIVERIES", "0", "QUEUE_MAX_DELIVERIES: must be an integer from 1 to 100, got \"0\""),
+        ("QUEUE_MAX_DELIVERIES", "many", "QUEUE_MAX_DELIVERIES: must be an integer from 1 to 100, got \"many\""),
         ("STRIPE_PRICES", "pro:price_1", "STRIPE_PRICES: \"pro:price_1\" is not plan=price_id (e.g. pro=price_123,team=price_456)"),
         ("TRUSTED_PROXIES", "10.0.0.0/33", "TRUSTED_PROXIES: \"10.0.0.0/33\" is not an IP address or CIDR range (e.g. 10.0.0.0/8)"),
         ("GITHUB_API_URL", "github.com", "GITHUB_API_URL: \"github.com\" is not an http(s) URL"),

@@ -57,11 +57,11 @@ struct QueueBrokerTests {
             let alive = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "alive/1").first)
             try await kit.broker.publish(try ping(kit))  // a newer message, behind the restored one
             // Nothing is restored while leases are fresh.
-            #expect(try await kit.broker.restoreExpired() == 0)
+            #expect(try await kit.broker.restoreExpired().restored == 0)
             // The first worker died 10 s ago (its lease was last renewed then); the other renews.
             try await kit.redis.send("ZADD", kit.broker.keys.unackedIndex, Date().timeIntervalSince1970 - 10, held.tag)
             try await kit.broker.renewLeases([alive.tag])
-            #expect(try await kit.broker.restoreExpired() == 1, "only the lease that was not renewed")
+            #expect(try await kit.broker.restoreExpired().restored == 1, "only the lease that was not renewed")
             let again = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "new/1").first)
             let redelivered = try TaskEnvelope(parsing: again.raw)
             #expect(redelivered.deliveryTag == message.deliveryTag, "restored to the front of the queue")
@@ -82,9 +82,9 @@ struct QueueBrokerTests {
             try await kit.redis.send("ZADD", keys.unackedIndex, Date().timeIntervalSince1970 - 600, message.deliveryTag!)
             // A kombu restorer holding the mutex is left alone.
             try await kit.redis.send("SET", keys.unackedMutex, "python", "PX", 60_000)
-            #expect(try await kit.broker.restoreExpired() == 0)
+            #expect(try await kit.broker.restoreExpired().restored == 0)
             try await kit.redis.send("DEL", keys.unackedMutex)
-            #expect(try await kit.broker.restoreExpired() == 1)
+            #expect(try await kit.broker.restoreExpired().restored == 1)
             #expect(try await kit.redis.send("LLEN", "\(kit.prefix)celery").int == 1)
             #expect(try await kit.redis.send("HLEN", keys.unacked).int == 0)
         }
@@ -97,6 +97,7 @@ struct QueueBrokerTests {
             let letters = try await kit.broker.deadLetters(queue: "q")
             #expect(letters.count == 1)
             #expect(letters.first?.letter?.raw == "this is not json")
+            #expect(letters.first?.letter?.reason == .badMessage)
         }
     }
 
@@ -128,6 +129,98 @@ struct QueueBrokerTests {
             #expect(document["task_id"] == .string(id))
             let ttl = try await kit.redis.send("TTL", ResultBackend.key(taskID: id)).int ?? 0
             #expect(ttl > 86_000)
+        }
+    }
+
+    @Test func aTaskIsPresentFromPublishUntilItIsSettledForGood() async throws {
+        try await withKit { kit in
+            let message = try ping(kit)
+            let id = message.id
+            func live() async throws -> Bool { try await kit.broker.liveTaskIDs(among: [id, TaskEnvelope.newID()]) == [id] }
+            #expect(try await live() == false)
+            try await kit.broker.publish(message)
+            #expect(try await live(), "waiting")
+            #expect(try await kit.redis.send("GET", kit.broker.keys.presence(taskID: id)).string == "q")
+            var held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/1").first)
+            #expect(try await live(), "being run")
+            held.taskID = id
+            let due = Date().addingTimeInterval(600)
+            #expect(try await kit.broker.retry(held, with: message.retry(eta: due), due: due))
+            #expect(try await live(), "retrying")
+            let ttl = try await kit.redis.send("TTL", kit.broker.keys.presence(taskID: id)).int ?? 0
+            #expect(ttl > 86_400 + 590, "kept until a day after the retry is due")
+            #expect(try await kit.broker.promoteDue(now: due.addingTimeInterval(1)) == 1)
+            held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/2").first)
+            held.taskID = id
+            #expect(try await kit.broker.ack([held]) == [true])
+            #expect(try await live() == false, "succeeded")
+
+            // Dead-lettered, it is gone; requeued by an operator, it is back.
+            try await kit.broker.publish(message)
+            held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "w/3").first)
+            held.taskID = id
+            let letter = DeadLetter(error: "boom", reason: .failed, queue: "q", message: held.raw)
+            #expect(try await kit.broker.deadLetter(held, letter: letter))
+            #expect(try await live() == false, "dead")
+            #expect(try await kit.broker.requeueDeadLetters(queue: "q") == 1)
+            #expect(try await live(), "requeued")
+        }
+    }
+
+    @Test func deliveriesWithoutAcknowledgementAreCountedUntilTheMessageIsPoison() async throws {
+        try await withKit(visibilityTimeout: 2) { kit in
+            let broker = QueueBroker(
+                redis: kit.redis,
+                settings: QueueSettings(visibilityTimeout: .seconds(2), keyPrefix: kit.prefix, maxDeliveries: 3)
+            )
+            let message = try ping(kit)
+            let tag = try #require(message.deliveryTag)
+            try await broker.publish(message)
+            func fetchAndDie(_ worker: String) async throws {
+                let held = try #require(try await broker.fetch(queues: ["q"], count: 1, leaseBase: worker).first)
+                try await kit.redis.send("ZADD", broker.keys.unackedIndex, Date().timeIntervalSince1970 - 10, held.tag)
+            }
+            for death in 1...2 {
+                try await fetchAndDie("w/\(death)")
+                #expect(try await broker.restoreExpired() == RestoreOutcome(restored: 1), "death \(death)")
+                #expect(try await kit.redis.send("GET", broker.keys.deliveries(tag: tag)).string == String(death))
+            }
+            // A shutdown hands the message back: no death.
+            let returned = try #require(try await broker.fetch(queues: ["q"], count: 1, leaseBase: "w/stop").first)
+            #expect(try await broker.returnToQueue(returned, envelope: try TaskEnvelope(parsing: returned.raw)))
+            #expect(try await kit.redis.send("GET", broker.keys.deliveries(tag: tag)).string == "2")
+
+            try await fetchAndDie("w/3")
+            let outcome = try await broker.restoreExpired()
+            #expect(outcome.restored == 0)
+            #expect(outcome.poisoned.map(\.envelope.deliveryTag) == [tag])
+            #expect(outcome.poisoned.first?.queue == "q")
+            #expect(outcome.poisoned.first?.deliveries == 3)
+            #expect(try await kit.redis.send("LLEN", "\(kit.prefix)q").int == 0)
+            #expect(try await broker.pendingCounts() == (0, 0) as (Int, Int))
+            #expect(try await broker.liveTaskIDs(among: [message.id]).isEmpty)
+            let letter = try #require(try await broker.deadLetters(queue: "q").first?.letter)
+            #expect(letter.reason == .poison)
+            #expect(letter.error == "WorkerLostError: the task stopped its worker 3 times without finishing (poison message)")
+            #expect(letter.taskID == message.id)
+        }
+    }
+
+    /// What Redis holds is what a Python consumer reads: ids as `str(uuid)` writes them.
+    @Test func uuidArgumentsReachRedisLowercaseAsPythonWritesThem() async throws {
+        try await withKit { kit in
+            let audit = try #require(UUID(uuidString: "6F1C2A9E-3B7D-4C1E-9A2B-5D8E7F6A1B3C"))
+            let report = UUID()
+            try await kit.producer.enqueue(ScanAuditTask(auditID: audit))
+            try await kit.producer.enqueue(GenerateReportTask(reportID: report))
+            for (queue, id) in [("scans", audit), ("reports", report)] {
+                let raw = try #require(try await kit.redis.send("LINDEX", "\(kit.prefix)\(queue)", 0).bytes)
+                let envelope = try JSONValue(parsing: raw)
+                let body = try #require(envelope["body"]?.string.flatMap { Data(base64Encoded: $0) })
+                let decoded = try JSONValue(parsing: Array(body))
+                #expect(decoded.array?.first == [.string(id.uuidString.lowercased())])
+                #expect(envelope["headers"]?["argsrepr"] == .string("('\(id.uuidString.lowercased())',)"))
+            }
         }
     }
 }

@@ -54,6 +54,44 @@ public struct QueueTestKit: Sendable {
         try await redis.send("HGET", key, field).string
     }
 
+    /// Every message of task `name` that Redis holds for `queue`, wherever it is: ready (all
+    /// priorities), fetched and unacknowledged, or delayed. Reads every entry, as only a test may.
+    public func queuedMessages(task name: String, queue: String) async throws -> [TaskEnvelope] {
+        let keys = broker.keys
+        var found: [TaskEnvelope] = []
+        let lists = keys.lists(queue: queue)
+        for value in try await redis.send("HVALS", keys.delayedMessages).array?.compactMap(\.bytes) ?? [] {
+            guard let newline = value.firstIndex(of: 0x0A), lists.contains(String(decoding: value[..<newline], as: UTF8.self)) else {
+                continue
+            }
+            if let envelope = try? TaskEnvelope(parsing: Array(value[(newline + 1)...])) { found.append(envelope) }
+        }
+        for list in lists {
+            for item in try await redis.send("LRANGE", list, 0, -1).array?.compactMap(\.bytes) ?? [] {
+                if let envelope = try? TaskEnvelope(parsing: item) { found.append(envelope) }
+            }
+        }
+        for value in try await redis.send("HVALS", keys.unacked).array?.compactMap(\.bytes) ?? [] {
+            guard let parts = try? JSONValue(parsing: value).array, parts.count == 3, parts[2].string == queue,
+                let message = parts[0].object
+            else { continue }
+            found.append(TaskEnvelope(json: message))
+        }
+        return found.filter { $0.taskName == name }
+    }
+
+    /// Deletes every key under this kit's prefix: what a `FLUSHALL` (or a failover to an empty
+    /// replica) does to this test's corner of Redis.
+    public func flush() async throws {
+        var cursor = "0"
+        repeat {
+            let reply = try await redis.send("SCAN", cursor, "MATCH", prefix + "*", "COUNT", 1000).array ?? []
+            cursor = reply.first?.string ?? "0"
+            let found = reply.count == 2 ? reply[1].array?.compactMap(\.string) ?? [] : []
+            if !found.isEmpty { try await redis.send(RedisCommand("DEL", found)) }
+        } while cursor != "0"
+    }
+
     public func close() async {
         try? await redis.close()
     }

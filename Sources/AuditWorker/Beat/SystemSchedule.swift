@@ -4,7 +4,8 @@ import Logging
 
 /// The system's own periodic jobs. Every minute, the `audits.reconcile` and `reports.reconcile`
 /// tasks publish the scans of PENDING audits and the renderings of PENDING reports whose message
-/// never reached Redis or was lost (they read Redis, so a worker runs them). Every hour, beat itself
+/// never reached Redis or was lost, and restart RUNNING ones whose worker died (they use Redis, so
+/// a worker runs them). Every hour, beat itself
 /// deletes what has expired (refresh-token families and sessions, invitations, reports past their
 /// retention) in the transaction that claims the hour's slot.
 enum SystemSchedule {

@@ -14,7 +14,9 @@ extension AuditWorkerCommand {
         }
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Print the dead letters of a queue, oldest first.")
+            static let configuration = CommandConfiguration(
+                abstract: "Print the dead letters of a queue, oldest first: time, task id and name, retries, [reason] and error."
+            )
             @OptionGroup var options: QueueOption
             @Option(help: "At most this many (the newest).")
             var limit: Int = 100
@@ -32,7 +34,8 @@ extension AuditWorkerCommand {
                             }
                             let identity = letter.taskID.map { "\($0) \(letter.taskName ?? "?")" } ?? "(no task id)"
                             let retries = letter.envelope.map { " retries=\($0.retries)" } ?? ""
-                            print("  \(letter.failedAt) \(identity)\(retries): \(letter.error)")
+                            let reason = letter.reason.map { " [\($0.rawValue)]" } ?? ""
+                            print("  \(letter.failedAt) \(identity)\(retries)\(reason): \(letter.error)")
                         }
                     }
                 }

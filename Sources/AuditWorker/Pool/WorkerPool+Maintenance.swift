@@ -4,8 +4,16 @@ import Logging
 
 extension WorkerPool {
     /// The background duties of a worker, on one timer: renew leases and the heartbeat, restore
-    /// orphans, promote due delayed messages, refresh depth gauges. Stops once the pool has drained.
+    /// orphans (running the failure hooks of poison messages beside the timer, so a slow database
+    /// never delays a lease renewal), promote due delayed messages, refresh depth gauges. Stops once
+    /// the pool has drained.
     func maintain(startedAt: Double) async {
+        await withDiscardingTaskGroup { hooks in
+            await maintain(startedAt: startedAt, hooks: &hooks)
+        }
+    }
+
+    private func maintain(startedAt: Double, hooks: inout DiscardingTaskGroup) async {
         let visibility = broker.visibilityTimeout
         // Several renewals per timeout, so one slow round trip never lets a healthy lease expire.
         let leaseInterval = max(visibility / 4, .milliseconds(500))
@@ -28,8 +36,13 @@ extension WorkerPool {
                 }
                 if now >= nextRestore && state.phase == .running {
                     nextRestore = now + restoreInterval
-                    let restored = try await broker.restoreExpired()
-                    if restored > 0 { logger.notice("restored expired unacknowledged messages", metadata: ["count": "\(restored)"]) }
+                    let outcome = try await broker.restoreExpired()
+                    if outcome.restored > 0 {
+                        logger.notice("restored expired unacknowledged messages", metadata: ["count": "\(outcome.restored)"])
+                    }
+                    for poisoned in outcome.poisoned {
+                        hooks.addTask { await recordPoison(poisoned) }
+                    }
                 }
                 if now >= nextPromote {
                     nextPromote = now + .milliseconds(250)

@@ -16,6 +16,8 @@ extension WorkerPool {
             await deadLetter(delivery, envelope: nil, failure: .permanentMessage(error), logger: logger)
             return
         }
+        // Known from here on, so settling the message for good also clears its presence key.
+        let delivery = Delivery(raw: delivery.raw, tag: delivery.tag, queue: delivery.queue, taskID: envelope.id)
         var logger = self.logger
         logger[metadataKey: "task_id"] = "\(envelope.id)"
         logger[metadataKey: "task"] = "\(envelope.taskName)"
@@ -160,7 +162,12 @@ extension WorkerPool {
     }
 
     private func deadLetter(_ delivery: Delivery, envelope: TaskEnvelope?, failure: TaskFailure, logger: Logger) async {
-        let letter = DeadLetter(error: failure.description, queue: delivery.queue, message: delivery.raw)
+        let letter = DeadLetter(
+            error: failure.description,
+            reason: failure.kind == .badMessage ? .badMessage : .failed,
+            queue: delivery.queue,
+            message: delivery.raw
+        )
         guard await settle(delivery, logger: logger, { try await broker.deadLetter(delivery, letter: letter) }) else { return }
         metrics.count(.dead, task: envelope?.taskName ?? "unknown")
         state.count("dead")

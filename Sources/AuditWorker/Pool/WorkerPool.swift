@@ -111,9 +111,12 @@ struct WorkerPool: Service {
     private func shutDown() async {
         let running = state.runningCount
         if running > 0 {
+            // Trapping before saying so: a second signal sent as soon as the line appears must not
+            // arrive before anyone listens (it would be lost and the grace period run out).
+            let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
             logger.notice("finishing in-flight tasks", metadata: ["running": "\(running)", "grace_period": "\(options.gracePeriod)"])
             let secondSignal = Task {
-                for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                for await _ in signals {
                     logger.notice("second signal: returning unfinished tasks now")
                     state.abandonAll()
                     return

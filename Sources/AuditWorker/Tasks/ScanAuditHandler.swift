@@ -14,7 +14,7 @@ extension Handlers {
                     context.logger.info("audit already finished; nothing to scan", metadata: ["status": "\(status.rawValue)"])
                     return .string(status.rawValue)
                 case .rescheduled(let retryAt):
-                    try await domain.producer.enqueue(ScanAuditTask(auditID: payload.auditID), options: .init(eta: retryAt))
+                    try await domain.audits.publishPostponed(payload.auditID, notBefore: retryAt)
                     context.logger.notice("audit rescheduled for GitHub's rate-limit reset", metadata: ["retry_at": "\(retryAt)"])
                     return .string("PENDING")
                 }

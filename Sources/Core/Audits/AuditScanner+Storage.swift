@@ -6,8 +6,8 @@ extension AuditScanner {
     func claim(_ auditID: UUID) async throws -> Audit? {
         let rows = try await postgres.query(
             """
-            UPDATE audits SET status = 'RUNNING', started_at = COALESCE(started_at, now()), pending_reason = NULL,
-                              not_before = NULL, error = NULL
+            UPDATE audits SET status = 'RUNNING', started_at = COALESCE(started_at, now()), heartbeat_at = now(),
+                              pending_reason = NULL, not_before = NULL, error = NULL
             WHERE id = \(auditID) AND status IN ('PENDING', 'RUNNING')
             RETURNING \(unescaped: Audit.columns)
             """,

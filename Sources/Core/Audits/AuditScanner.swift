@@ -28,6 +28,10 @@ public struct AuditScanner: Sendable {
     let logger: Logger
     /// Resources evaluated at once; GitHub calls are bounded per credential by the client too.
     let concurrency: Int
+    /// How often a running scan refreshes its audit's `heartbeat_at`, by which the reconciler tells
+    /// a scan that still runs from one whose worker died. Workers use a quarter of the queue's
+    /// visibility timeout.
+    let heartbeatInterval: Duration
 
     public init(
         postgres: PostgresClient,
@@ -35,6 +39,7 @@ public struct AuditScanner: Sendable {
         github: GitHubClient,
         catalogue: [any ComplianceCheck] = CheckCatalogue.all,
         concurrency: Int = 4,
+        heartbeatInterval: Duration = .seconds(15),
         logger: Logger
     ) {
         self.postgres = postgres
@@ -42,6 +47,7 @@ public struct AuditScanner: Sendable {
         self.github = github
         self.catalogue = catalogue
         self.concurrency = concurrency
+        self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
 
@@ -50,6 +56,13 @@ public struct AuditScanner: Sendable {
             let rows = try await postgres.query("SELECT \(unescaped: Audit.columns) FROM audits WHERE id = \(auditID)", logger: logger)
             return .alreadyFinished(try await Audit.decode(rows).first?.status ?? .error)
         }
+        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres, logger] in
+            try await postgres.query(
+                "UPDATE audits SET heartbeat_at = now() WHERE id = \(auditID) AND status = 'RUNNING'",
+                logger: logger
+            )
+        }
+        defer { heartbeat.cancel() }
         var logger = self.logger
         logger[metadataKey: "audit"] = "\(auditID)"
         let integration: Integration

@@ -3,18 +3,23 @@ import Logging
 import PostgresNIO
 
 extension AuditService {
-    /// The audit service publishing scans as `audits.scan` tasks through `broker`.
-    public init(postgres: PostgresClient, broker: QueueBroker, maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization, logger: Logger) {
+    /// The audit service publishing scans as `audits.scan` tasks through `broker`. A RUNNING audit
+    /// counts as stuck after three visibility timeouts without a heartbeat: the scan heartbeats
+    /// every quarter of one, and a dead worker's message would have come back after one.
+    public init(
+        postgres: PostgresClient,
+        broker: QueueBroker,
+        maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization,
+        logger: Logger
+    ) {
         let producer = TaskProducer(broker: broker)
         self.init(
             postgres: postgres,
             dispatch: { auditID, notBefore in
                 try await producer.enqueue(ScanAuditTask(auditID: auditID), options: .init(eta: notBefore))
             },
-            queuedScans: {
-                let messages = try await broker.messages(task: ScanAuditTask.declaration.name, queue: ScanAuditTask.declaration.queue)
-                return Set(messages.compactMap { try? ScanAuditTask(body: $0.body()).auditID })
-            },
+            liveScans: { taskIDs in try await broker.liveTaskIDs(among: taskIDs) },
+            stuckAfter: broker.visibilityTimeout * 3,
             maxActiveAudits: maxActiveAudits,
             logger: logger
         )

@@ -5,10 +5,12 @@ import PostgresNIO
 /// Starting, reading, canceling and checking audits. The scan itself is `AuditScanner`, run by
 /// the worker; this side only writes the audit row and hands its id to `dispatch`.
 public struct AuditService: Sendable {
-    /// Publishes the scan of an audit (the `audits.scan` task), optionally not before a time.
-    public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?) async throws -> Void
-    /// The audits whose scan message the queue holds right now (ready, being run, or delayed).
-    public typealias QueuedScans = @Sendable () async throws -> Set<UUID>
+    /// Publishes the scan of an audit (the `audits.scan` task), optionally not before a time, and
+    /// returns the message's task id.
+    public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?) async throws -> String
+    /// Which of the given scan task ids still have a message in the queue (ready, being run,
+    /// delayed or retrying), found by id: the cost never depends on how many messages wait.
+    public typealias LiveScans = @Sendable (_ taskIDs: [String]) async throws -> Set<String>
 
     /// How long a PENDING audit may go without a scan message in the queue before the reconciler
     /// publishes one: covers the moment between writing an audit and publishing its scan.
@@ -16,7 +18,10 @@ public struct AuditService: Sendable {
 
     let postgres: PostgresClient
     let dispatch: Dispatch
-    let queuedScans: QueuedScans
+    let liveScans: LiveScans
+    /// How long a RUNNING audit may go without a heartbeat from its scan before the reconciler takes
+    /// its worker for dead and starts the scan again.
+    let stuckAfter: Duration
     /// PENDING or RUNNING audits an organization may have at once (`ORG_MAX_ACTIVE_AUDITS`).
     let maxActiveAudits: Int
     let logger: Logger
@@ -24,13 +29,15 @@ public struct AuditService: Sendable {
     public init(
         postgres: PostgresClient,
         dispatch: @escaping Dispatch,
-        queuedScans: @escaping QueuedScans,
+        liveScans: @escaping LiveScans,
+        stuckAfter: Duration,
         maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization,
         logger: Logger
     ) {
         self.postgres = postgres
         self.dispatch = dispatch
-        self.queuedScans = queuedScans
+        self.liveScans = liveScans
+        self.stuckAfter = stuckAfter
         self.maxActiveAudits = maxActiveAudits
         self.logger = logger
     }
@@ -110,12 +117,15 @@ public struct AuditService: Sendable {
         return audit
     }
 
-    /// Publishes the scan and records that it was published. A failure (Redis down) is logged and
-    /// left to the reconciler.
+    /// Publishes the scan and records that it was published, with the message's task id. A failure
+    /// (Redis down) is logged and left to the reconciler.
     func publish(_ auditID: UUID, notBefore: Date?) async {
         do {
-            try await dispatch(auditID, notBefore)
-            try await postgres.query("UPDATE audits SET enqueued_at = now() WHERE id = \(auditID)", logger: logger)
+            let taskID = try await dispatch(auditID, notBefore)
+            try await postgres.query(
+                "UPDATE audits SET enqueued_at = now(), scan_task_id = \(taskID) WHERE id = \(auditID)",
+                logger: logger
+            )
         } catch {
             logger.warning(
                 "audit scan not published yet; the reconciler will retry",
@@ -124,33 +134,54 @@ public struct AuditService: Sendable {
         }
     }
 
-    /// Publishes the scans of PENDING audits that have no message in the queue (not ready, not
-    /// being run, not delayed) although they were written or published more than `grace` ago and
-    /// their `not_before` has passed: Redis was unreachable when they were written, or their message
-    /// was lost (a flushed or failed-over Redis, a deleted key). The queue is only read when such
-    /// candidates exist, and an audit that started meanwhile is left alone. Scans are idempotent, so
-    /// the rare second message (one moving back to the delayed set while the queue is read) is
-    /// harmless. Returns how many were published.
+    /// Publishes the scan of an audit the scanner postponed to GitHub's rate-limit reset (PENDING,
+    /// `enqueued_at` already the due time) and records the new message's task id. Throws when Redis
+    /// cannot take it, so the scan task fails and its retry tries again.
+    public func publishPostponed(_ auditID: UUID, notBefore: Date) async throws {
+        let taskID = try await dispatch(auditID, notBefore)
+        try await postgres.query("UPDATE audits SET scan_task_id = \(taskID) WHERE id = \(auditID)", logger: logger)
+    }
+
+    /// Puts lost scans back on the queue; returns how many it published. Scans are idempotent, so
+    /// the rare second message is harmless.
+    ///
+    /// First, a RUNNING audit whose scan sent no heartbeat for `stuckAfter` has no live worker: it
+    /// died, and its message is gone too or would have run again by now (a dead worker's message
+    /// comes back after one visibility timeout; this waits three). It returns to PENDING and its
+    /// scan is published again.
+    ///
+    /// Then, PENDING audits written or published more than `grace` ago whose `not_before` has passed
+    /// and whose scan message (`scan_task_id`) is not live any more get a new one: Redis was
+    /// unreachable when they were written, or their message was lost (a flushed or failed-over
+    /// Redis). Only those candidates are looked up, by task id, so the cost never grows with the
+    /// queues. A scan that a Python producer published has no presence key and looks missing: its
+    /// audit gets a second message after the grace, which the idempotent scan tolerates.
     @discardableResult
     public func reconcile(grace: Duration = AuditService.reconcileGrace, now: Date = Date()) async throws -> Int {
+        let recovered = try await recoverStuck(now: now)
         let cutoff = now.addingTimeInterval(-grace.seconds)
         let rows = try await postgres.query(
             """
-            SELECT id FROM audits
+            SELECT id, scan_task_id FROM audits
             WHERE status = 'PENDING' AND (not_before IS NULL OR not_before <= \(now))
               AND coalesce(enqueued_at, created_at) <= \(cutoff)
             ORDER BY created_at LIMIT 500
             """,
             logger: logger
         )
-        var candidates: [UUID] = []
-        for try await id in rows.decode(UUID.self) { candidates.append(id) }
-        guard !candidates.isEmpty else { return 0 }
-        let queued = try await queuedScans()
-        let missing = candidates.filter { !queued.contains($0) }
-        guard !missing.isEmpty else { return 0 }
+        var candidates: [(id: UUID, taskID: String?)] = []
+        for try await (id, taskID) in rows.decode((UUID, String?).self) { candidates.append((id, taskID)) }
+        guard !candidates.isEmpty else { return recovered }
+        let live = try await liveScans(candidates.compactMap(\.taskID))
+        let missing = candidates.filter { candidate in candidate.taskID.map { !live.contains($0) } ?? true }.map(\.id)
+        guard !missing.isEmpty else { return recovered }
+        // Published again or started meanwhile: left alone.
         let stillPending = try await postgres.query(
-            "SELECT id FROM audits WHERE id = ANY(\(missing)) AND status = 'PENDING' ORDER BY created_at",
+            """
+            SELECT id FROM audits
+            WHERE id = ANY(\(missing)) AND status = 'PENDING' AND coalesce(enqueued_at, created_at) <= \(cutoff)
+            ORDER BY created_at
+            """,
             logger: logger
         )
         var lost: [UUID] = []
@@ -162,7 +193,7 @@ public struct AuditService: Sendable {
                 metadata: ["count": "\(lost.count)", "audits": "\(lost.map { $0.uuidString.lowercased() })"]
             )
         }
-        return lost.count
+        return recovered + lost.count
     }
 
     public struct Filters: Sendable {

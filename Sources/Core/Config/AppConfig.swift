@@ -64,7 +64,8 @@ public struct AppConfig: Sendable {
         )
         self.queue = QueueSettings(
             visibilityTimeout: .seconds(try env.integer("QUEUE_VISIBILITY_TIMEOUT", default: 60, in: 2...86_400)),
-            keyPrefix: env.string("QUEUE_KEY_PREFIX", default: "")
+            keyPrefix: env.string("QUEUE_KEY_PREFIX", default: ""),
+            maxDeliveries: try env.integer("QUEUE_MAX_DELIVERIES", default: 5, in: 1...100)
         )
         self.http = try HTTPSettings(
             host: env.string("HOST", default: "127.0.0.1"),

@@ -7,9 +7,13 @@ public struct QueueSettings: Equatable, Sendable {
     /// Prepended to every queue key, as kombu's `global_keyprefix` transport option does, so several
     /// environments (or tests) can share one Redis database.
     public var keyPrefix: String
+    /// How many times a message may be delivered without being acknowledged (its worker died each
+    /// time) before it counts as poison and goes to the dead-letter list instead of running again.
+    public var maxDeliveries: Int
 
-    public init(visibilityTimeout: Duration = .seconds(60), keyPrefix: String = "") {
+    public init(visibilityTimeout: Duration = .seconds(60), keyPrefix: String = "", maxDeliveries: Int = 5) {
         self.visibilityTimeout = visibilityTimeout
         self.keyPrefix = keyPrefix
+        self.maxDeliveries = maxDeliveries
     }
 }

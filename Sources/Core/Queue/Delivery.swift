@@ -7,10 +7,14 @@ public struct Delivery: Sendable, Equatable {
     public let tag: String
     /// The queue it came from; restores and retries go back to it.
     public let queue: String
+    /// The message's task id once the worker has parsed it; settling the delivery for good then
+    /// also deletes the task's presence key (`QueueKeys.presence`).
+    public var taskID: String?
 
-    public init(raw: [UInt8], tag: String, queue: String) {
+    public init(raw: [UInt8], tag: String, queue: String, taskID: String? = nil) {
         self.raw = raw
         self.tag = tag
         self.queue = queue
+        self.taskID = taskID
     }
 }

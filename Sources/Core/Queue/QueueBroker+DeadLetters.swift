@@ -18,8 +18,11 @@ extension QueueBroker {
             let fresh = envelope.requeued()
             let reply = try await redis.evaluate(
                 QueueScripts.requeueDead,
-                keys: [keys.dead(queue: queue), keys.list(queue: queue, priority: fresh.priority)],
-                arguments: [entry, fresh.bytes]
+                keys: [
+                    keys.dead(queue: queue), keys.list(queue: queue, priority: fresh.priority),
+                    presenceKey(fresh.id),
+                ],
+                arguments: [entry, fresh.bytes, queue, presenceSeconds(until: nil)]
             )
             moved += reply.int ?? 0
         }

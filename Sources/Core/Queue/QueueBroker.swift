@@ -7,34 +7,61 @@ import Logging
 ///
 /// At-least-once: from the moment a message is popped until it is acknowledged it is recorded in
 /// `unacked`, so a worker killed at any instant leaves it there for `restoreExpired` to put back.
+/// Each published task id also has a presence key (`QueueKeys.presence`) until its message is
+/// settled for good, so a reconciler can ask whether a task is still queued without reading queues.
 public struct QueueBroker: Sendable {
     public let redis: RedisClient
     public let keys: QueueKeys
     public let visibilityTimeout: Duration
+    /// Deliveries without acknowledgement after which a message is poison (`QUEUE_MAX_DELIVERIES`).
+    public let maxDeliveries: Int
+
+    /// How long a presence key outlives its message's due time. Presence keys are deleted when the
+    /// message is settled, but a Python worker settles without knowing of them; the expiry bounds
+    /// those, and a message still waiting after a day is merely published again by a reconciler.
+    public static let presenceLifetime: Duration = .seconds(86_400)
 
     public init(redis: RedisClient, settings: QueueSettings) {
         self.redis = redis
         self.keys = QueueKeys(prefix: settings.keyPrefix)
         self.visibilityTimeout = settings.visibilityTimeout
+        self.maxDeliveries = settings.maxDeliveries
     }
 
     // MARK: Producing
 
-    /// Publishes with one `LPUSH` onto the list for the message's routing key and priority, as kombu does.
+    /// Publishes with one `LPUSH` onto the list for the message's routing key and priority, as kombu
+    /// does, and marks its task id present in the same atomic step.
     public func publish(_ envelope: TaskEnvelope) async throws {
-        try await redis.send(publishCommand(envelope))
+        try await publish([envelope])
     }
 
-    /// Publishes many messages in one round trip (still one `LPUSH` each).
+    /// Publishes many messages in one round trip and one atomic script (still one `LPUSH` each).
     public func publish(_ envelopes: [TaskEnvelope]) async throws {
-        let replies = try await redis.pipeline(envelopes.map(publishCommand))
-        if let failure = replies.first(where: { if case .error = $0 { true } else { false } }), case .error(let message) = failure {
-            throw RedisError.server(message)
+        guard !envelopes.isEmpty else { return }
+        var keys: [String] = []
+        var arguments: [any RedisArgument] = []
+        keys.reserveCapacity(envelopes.count * 2)
+        arguments.reserveCapacity(envelopes.count * 3)
+        for envelope in envelopes {
+            let queue = envelope.routingKey ?? "celery"
+            keys += [self.keys.list(queue: queue, priority: envelope.priority), presenceKey(envelope.id)]
+            arguments += [envelope.bytes, queue, presenceSeconds(until: envelope.eta)]
         }
+        try await redis.evaluate(QueueScripts.publish, keys: keys, arguments: arguments)
     }
 
-    func publishCommand(_ envelope: TaskEnvelope) -> RedisCommand {
-        RedisCommand("LPUSH", keys.list(queue: envelope.routingKey ?? "celery", priority: envelope.priority), envelope.bytes)
+    /// Whole seconds a presence key lives for a message due at `due` (now when nil).
+    func presenceSeconds(until due: Date?) -> Int {
+        let wait = max(due?.timeIntervalSinceNow ?? 0, 0)
+        return Int((Self.presenceLifetime.seconds + wait).rounded(.up))
+    }
+
+    /// The presence key of a task, or '' (the scripts' "none") when its id is not known (a delivery
+    /// not parsed yet, a message without `headers.id`).
+    func presenceKey(_ taskID: String?) -> String {
+        guard let taskID, !taskID.isEmpty else { return "" }
+        return keys.presence(taskID: taskID)
     }
 
     // MARK: Consuming
@@ -75,14 +102,15 @@ public struct QueueBroker: Sendable {
         return deliveries
     }
 
-    /// Acknowledges deliveries. Returns, per delivery, whether this lease still held
-    /// it; false means the message was redelivered elsewhere after this worker lost its lease.
+    /// Acknowledges deliveries, deleting the presence keys of those whose task id is known. Returns,
+    /// per delivery, whether this lease still held it; false means the message was redelivered
+    /// elsewhere after this worker lost its lease.
     @discardableResult
     public func ack(_ deliveries: [Delivery]) async throws -> [Bool] {
         guard !deliveries.isEmpty else { return [] }
         let reply = try await redis.evaluate(
             QueueScripts.ack,
-            keys: [keys.unacked, keys.unackedIndex],
+            keys: [keys.unacked, keys.unackedIndex] + deliveries.map { presenceKey($0.taskID) },
             arguments: deliveries.map(\.tag)
         )
         return (reply.array ?? []).map { $0.int == 1 }
@@ -98,12 +126,13 @@ public struct QueueBroker: Sendable {
     }
 
     /// Returns a held message to the front of its queue (redelivered, as kombu's restore marks it):
-    /// what a worker does with unfinished work when it shuts down.
+    /// what a worker does with unfinished work when it shuts down. Not a failed delivery: it never
+    /// counts towards `maxDeliveries`.
     @discardableResult
     public func returnToQueue(_ delivery: Delivery, envelope: TaskEnvelope?) async throws -> Bool {
         let message = envelope?.redelivered().bytes ?? delivery.raw
         let list = keys.list(queue: delivery.queue, priority: envelope?.priority ?? 0)
-        return try await settle(delivery, action: "front", target: list, value: message)
+        return try await settle(delivery, action: "front", target: list, value: message, presence: .keep)
     }
 
     /// Acknowledges the delivery and parks its message in the delayed set until `due`, in one step.
@@ -120,7 +149,8 @@ public struct QueueBroker: Sendable {
                 delivery,
                 action: "back",
                 target: keys.list(queue: delivery.queue, priority: retry.priority),
-                value: retry.bytes
+                value: retry.bytes,
+                presence: .renew(taskID: retry.id, seconds: presenceSeconds(until: nil))
             )
         }
         return try await settle(delivery, delayed: retry, queue: delivery.queue, due: due)
@@ -129,7 +159,15 @@ public struct QueueBroker: Sendable {
     /// Moves the delivery to its queue's dead-letter list with `letter`, acknowledging it in one step.
     @discardableResult
     public func deadLetter(_ delivery: Delivery, letter: DeadLetter) async throws -> Bool {
-        try await settle(delivery, action: "back", target: keys.dead(queue: delivery.queue), value: letter.encoded())
+        var delivery = delivery
+        delivery.taskID = delivery.taskID ?? letter.taskID
+        return try await settle(
+            delivery,
+            action: "back",
+            target: keys.dead(queue: delivery.queue),
+            value: letter.encoded(),
+            presence: .drop
+        )
     }
 
     /// Acknowledges one delivery (if its lease still holds) without publishing anything.
@@ -138,21 +176,42 @@ public struct QueueBroker: Sendable {
         try await ack([delivery]).first ?? false
     }
 
+    /// What a settling move does with the task's presence key.
+    private enum PresenceChange {
+        /// The message lives on (returned to its queue).
+        case keep
+        /// The message is done (dead-lettered).
+        case drop
+        /// The message lives on as `taskID`'s successor (a retry or a delayed run) for `seconds`.
+        case renew(taskID: String, seconds: Int)
+    }
+
     private func settle(_ delivery: Delivery, delayed envelope: TaskEnvelope, queue: String, due: Date) async throws -> Bool {
         let list = keys.list(queue: queue, priority: envelope.priority)
         let member = envelope.deliveryTag ?? TaskEnvelope.newID()
         return try await redis.evaluate(
             QueueScripts.settle,
-            keys: [keys.unacked, keys.unackedIndex, keys.delayed, keys.delayedMessages],
-            arguments: [delivery.tag, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, Self.score(due), member]
+            keys: [keys.unacked, keys.unackedIndex, presenceKey(envelope.id), keys.delayed, keys.delayedMessages],
+            arguments: [
+                delivery.tag, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, presenceSeconds(until: due), queue,
+                Self.score(due), member,
+            ]
         ).int == 1
     }
 
-    private func settle(_ delivery: Delivery, action: String, target: String, value: [UInt8]) async throws -> Bool {
-        try await redis.evaluate(
+    private func settle(_ delivery: Delivery, action: String, target: String, value: [UInt8], presence: PresenceChange) async throws
+        -> Bool
+    {
+        let (key, change): (String, any RedisArgument) =
+            switch presence {
+            case .keep: (presenceKey(delivery.taskID), "keep")
+            case .drop: (presenceKey(delivery.taskID), "drop")
+            case .renew(let taskID, let seconds): (presenceKey(taskID), seconds)
+            }
+        return try await redis.evaluate(
             QueueScripts.settle,
-            keys: [keys.unacked, keys.unackedIndex, target],
-            arguments: [delivery.tag, action, value]
+            keys: [keys.unacked, keys.unackedIndex, key, target],
+            arguments: [delivery.tag, action, value, change, delivery.queue]
         ).int == 1
     }
 

@@ -48,6 +48,16 @@ public struct QueueKeys: Sendable, Equatable {
     /// The dead-letter list of `queue`.
     public func dead(queue: String) -> String { prefix + "auditmate.dead." + queue }
 
+    /// How many times the message with kombu delivery tag `tag` (`properties.delivery_tag`, which
+    /// survives restores) was put back after its lease expired unacknowledged; see
+    /// `QueueScripts.restore`.
+    public func deliveries(tag: String) -> String { prefix + "auditmate.deliveries." + tag }
+
+    /// Present (holding the queue name) while a message of task `id` that an AuditMate producer
+    /// published is waiting, running, delayed or retrying; deleted when the message is settled for
+    /// good. Reconcilers look a task up here by id instead of reading every queue.
+    public func presence(taskID id: String) -> String { prefix + "auditmate.presence." + id }
+
     /// A worker's heartbeat document.
     public func worker(_ identity: String) -> String { prefix + "auditmate.worker." + identity }
 

@@ -4,6 +4,22 @@
 /// Messages are never re-encoded in Lua (cjson turns `[]` into `{}`): scripts move the exact bytes
 /// they were given.
 enum QueueScripts {
+    /// Publishes messages with `LPUSH`, as kombu does, and marks each task id present
+    /// (`QueueKeys.presence`) in the same step, so a reconciler never sees a published message as
+    /// missing. KEYS: list, presence ('' for none) pairs. ARGV: message, queue, presence lifetime
+    /// (seconds) triples.
+    static let publish = RedisScript(
+        """
+        local n = 0
+        for i = 1, #KEYS, 2 do
+          redis.call('LPUSH', KEYS[i], ARGV[n * 3 + 1])
+          if KEYS[i + 1] ~= '' then redis.call('SET', KEYS[i + 1], ARGV[n * 3 + 2], 'EX', ARGV[n * 3 + 3]) end
+          n = n + 1
+        end
+        return n
+        """
+    )
+
     /// Pops up to `count` messages, highest priority first, and records each in kombu's `unacked`
     /// hash (`tag -> [message, "", queue]`) and `unacked_index` zset in the same step.
     ///
@@ -37,7 +53,7 @@ enum QueueScripts {
               out[#out + 1] = tostring(i - 2)
             else
               redis.call('LPUSH', prefix .. 'auditmate.dead.' .. queue,
-                '{"error": "message is not a JSON object", "failed_at": ' .. cjson.encode(stamp) ..
+                '{"error": "message is not a JSON object", "reason": "bad_message", "failed_at": ' .. cjson.encode(stamp) ..
                 ', "queue": ' .. cjson.encode(queue) .. ', "raw": ' .. cjson.encode(message) .. '}')
             end
           end
@@ -47,14 +63,18 @@ enum QueueScripts {
         """
     )
 
-    /// Acknowledges deliveries whose `unacked` entry still exists (their lease still holds).
-    /// KEYS: unacked, unacked_index. ARGV: tags. Returns 1 or 0 per tag.
+    /// Acknowledges deliveries whose `unacked` entry still exists (their lease still holds), and
+    /// deletes their task's presence key: the message is done. A lost lease leaves the presence key
+    /// to the delivery that holds the message now.
+    /// KEYS: unacked, unacked_index, then one presence key per tag ('' for none). ARGV: tags.
+    /// Returns 1 or 0 per tag.
     static let ack = RedisScript(
         """
         local out = {}
         for i = 1, #ARGV do
           if redis.call('HDEL', KEYS[1], ARGV[i]) == 1 then
             redis.call('ZREM', KEYS[2], ARGV[i])
+            if KEYS[2 + i] ~= '' then redis.call('DEL', KEYS[2 + i]) end
             out[#out + 1] = 1
           else
             redis.call('ZREM', KEYS[2], ARGV[i])
@@ -66,22 +86,31 @@ enum QueueScripts {
     )
 
     /// Acknowledges one delivery (if its lease still holds) and, in the same step, publishes its
-    /// successor: `front` (RPUSH, consumed next), `back` (LPUSH) onto KEYS[3], or `delay` into the
-    /// delayed set KEYS[3] / KEYS[4] scored ARGV[4] under member ARGV[5]. Returns 0 when the lease
-    /// was lost, in which case nothing is published: the message belongs to another delivery now.
-    /// KEYS: unacked, unacked_index, target[, delayed messages]. ARGV: tag, action, value, score, member.
+    /// successor: `front` (RPUSH, consumed next), `back` (LPUSH) onto KEYS[4], or `delay` into the
+    /// delayed set KEYS[4] / KEYS[5] scored ARGV[6] under member ARGV[7]; and keeps, drops or renews
+    /// (for ARGV[4] seconds, holding ARGV[5]) the task's presence key KEYS[3]. Returns 0 when the
+    /// lease was lost, in which case nothing is published: the message belongs to another delivery.
+    /// KEYS: unacked, unacked_index, presence ('' for none), target[, delayed messages].
+    /// ARGV: tag, action, value, presence ('keep', 'drop' or seconds), queue, score, member.
     static let settle = RedisScript(
         """
         if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
         redis.call('ZREM', KEYS[2], ARGV[1])
         local action = ARGV[2]
         if action == 'front' then
-          redis.call('RPUSH', KEYS[3], ARGV[3])
+          redis.call('RPUSH', KEYS[4], ARGV[3])
         elseif action == 'back' then
-          redis.call('LPUSH', KEYS[3], ARGV[3])
+          redis.call('LPUSH', KEYS[4], ARGV[3])
         elseif action == 'delay' then
-          redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
-          redis.call('HSET', KEYS[4], ARGV[5], ARGV[3])
+          redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
+          redis.call('HSET', KEYS[5], ARGV[7], ARGV[3])
+        end
+        if KEYS[3] ~= '' then
+          if ARGV[4] == 'drop' then
+            redis.call('DEL', KEYS[3])
+          elseif ARGV[4] ~= 'keep' then
+            redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[4])
+          end
         end
         return 1
         """
@@ -109,14 +138,25 @@ enum QueueScripts {
     /// lists, re-checking in the script that each is still expired and unchanged, since a lease may
     /// have been renewed or the message acked after the caller read it. Defers to a kombu restorer
     /// holding `unacked_mutex` (returns -1). An empty expected value drops an index entry whose hash
-    /// entry is gone. KEYS: unacked, unacked_index, mutex, target lists...
-    /// ARGV: ceiling, then tag, expected value, restored message triples (one target list each).
+    /// entry is gone.
+    ///
+    /// An expired lease is a delivery that ended without an acknowledgement: its worker died (a
+    /// shutdown hands its messages back through `settle` instead, which never counts). Each restore
+    /// counts one such delivery per message, keyed by the message's own delivery tag so the count
+    /// survives restores and worker restarts; a message whose count reaches the limit is poison and
+    /// goes to the dead-letter list with its prepared entry instead of running again, its presence
+    /// key dropped. Messages without a delivery tag (no prepared entry) are never counted.
+    /// KEYS: unacked, unacked_index, mutex, then per entry: target list, dead list, counter, presence
+    /// ('' for none). ARGV: ceiling, limit, counter lifetime (seconds), then per entry: tag,
+    /// expected value, restored message, dead-letter entry.
+    /// Returns the number restored followed by the (1-based) positions of the poisoned entries.
     static let restore = RedisScript(
         """
         if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-        local ceiling = tonumber(ARGV[1])
-        local restored, j = 0, 0
-        for i = 2, #ARGV, 3 do
+        local ceiling, limit, lifetime = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+        local out, restored, j = {0}, 0, 0
+        for i = 4, #ARGV, 4 do
+          local k = 3 + j * 4
           j = j + 1
           local tag = ARGV[i]
           local score = redis.call('ZSCORE', KEYS[2], tag)
@@ -125,14 +165,26 @@ enum QueueScripts {
             if ARGV[i + 1] == '' then
               if not current then redis.call('ZREM', KEYS[2], tag) end
             elseif current == ARGV[i + 1] then
-              redis.call('RPUSH', KEYS[3 + j], ARGV[i + 2])
               redis.call('HDEL', KEYS[1], tag)
               redis.call('ZREM', KEYS[2], tag)
-              restored = restored + 1
+              local deliveries = 0
+              if ARGV[i + 3] ~= '' then
+                deliveries = redis.call('INCR', KEYS[k + 3])
+                redis.call('EXPIRE', KEYS[k + 3], lifetime)
+              end
+              if ARGV[i + 3] ~= '' and deliveries >= limit then
+                redis.call('LPUSH', KEYS[k + 2], ARGV[i + 3])
+                if KEYS[k + 4] ~= '' then redis.call('DEL', KEYS[k + 4]) end
+                out[#out + 1] = j
+              else
+                redis.call('RPUSH', KEYS[k + 1], ARGV[i + 2])
+                restored = restored + 1
+              end
             end
           end
         end
-        return restored
+        out[1] = restored
+        return out
         """
     )
 
@@ -152,12 +204,14 @@ enum QueueScripts {
         """
     )
 
-    /// Requeues one dead letter if it is still in the list. KEYS: dead list, target list.
-    /// ARGV: entry, message.
+    /// Requeues one dead letter if it is still in the list, marking its task present again.
+    /// KEYS: dead list, target list, presence ('' for none). ARGV: entry, message, queue, presence
+    /// lifetime (seconds).
     static let requeueDead = RedisScript(
         """
         if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
           redis.call('LPUSH', KEYS[2], ARGV[2])
+          if KEYS[3] ~= '' then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
           return 1
         end
         return 0

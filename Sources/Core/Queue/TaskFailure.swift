@@ -7,6 +7,8 @@ public struct TaskFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case hardTimeLimit
         /// The message itself is unusable (bad JSON, unknown task, arguments that do not fit).
         case badMessage
+        /// The worker running the task died, again and again: a poison message.
+        case poison
     }
 
     public var kind: Kind
@@ -24,6 +26,19 @@ public struct TaskFailure: Error, Sendable, Equatable, CustomStringConvertible {
             message: "\(hard ? "hard" : "soft") time limit (\(limit)) exceeded",
             exceptionType: hard ? "TimeLimitExceeded" : "SoftTimeLimitExceeded",
             exceptionModule: "celery.exceptions",
+            retryable: false
+        )
+    }
+
+    /// A message whose worker died `deliveries` times while running it (killed, out of memory,
+    /// crashed): the task itself most likely brings the process down, so it is not run again.
+    /// Celery reports a worker dying under a task as billiard's `WorkerLostError`.
+    public static func poison(deliveries: Int) -> TaskFailure {
+        TaskFailure(
+            kind: .poison,
+            message: "the task stopped its worker \(deliveries) times without finishing (poison message)",
+            exceptionType: "WorkerLostError",
+            exceptionModule: "billiard.exceptions",
             retryable: false
         )
     }

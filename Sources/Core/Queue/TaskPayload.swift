@@ -7,8 +7,10 @@ public protocol TaskPayload: Codable, Sendable {
     static var declaration: TaskDeclaration { get }
 
     /// The failure hook: runs once the task has failed for good (last retry used, permanent error or
-    /// time limit), before the message moves to the dead-letter list. It marks the domain record the
-    /// task works on as ERROR. It may run more than once for one message, so it must be idempotent.
+    /// time limit), before the message moves to the dead-letter list, or once its message turned out
+    /// to be poison (its worker died `QUEUE_MAX_DELIVERIES` times running it), right after the move.
+    /// It marks the domain record the task works on as ERROR. It may run more than once for one
+    /// message, so it must be idempotent.
     func recordFailure(_ failure: TaskFailure, using infrastructure: Infrastructure) async throws
 }
 

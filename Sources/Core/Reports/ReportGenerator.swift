@@ -20,11 +20,17 @@ public struct ReportGenerator: Sendable {
 
     let postgres: PostgresClient
     let limits: ReportLimits
+    /// How often a rendering refreshes its report's `heartbeat_at`, by which the reconciler tells
+    /// a rendering that still runs from one whose worker died. Workers use a quarter of the queue's
+    /// visibility timeout.
+    let heartbeatInterval: Duration
     let logger: Logger
 
-    public init(postgres: PostgresClient, limits: ReportLimits = ReportLimits(), logger: Logger) {
+    public init(postgres: PostgresClient, limits: ReportLimits = ReportLimits(), heartbeatInterval: Duration = .seconds(15), logger: Logger)
+    {
         self.postgres = postgres
         self.limits = limits
+        self.heartbeatInterval = heartbeatInterval
         self.logger = logger
     }
 
@@ -33,7 +39,7 @@ public struct ReportGenerator: Sendable {
     public func generate(_ id: UUID) async throws -> Outcome {
         let rows = try await postgres.query(
             """
-            UPDATE reports SET status = 'RUNNING', started_at = now(), error = NULL
+            UPDATE reports SET status = 'RUNNING', started_at = now(), heartbeat_at = now(), error = NULL
             WHERE id = \(id) AND status <> 'READY'
             RETURNING audit_id, created_at
             """,
@@ -45,6 +51,10 @@ public struct ReportGenerator: Sendable {
             if try await exists(id) { return .alreadyReady }
             throw PermanentFailure(description: "report \(id) does not exist")
         }
+        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres, logger] in
+            try await postgres.query("UPDATE reports SET heartbeat_at = now() WHERE id = \(id) AND status = 'RUNNING'", logger: logger)
+        }
+        defer { heartbeat.cancel() }
         let content = try await load(reportID: id, auditID: auditID, requestedAt: requestedAt)
         let rendered = try await ReportRenderer.renderOffThePool(content)
         let sha256 = Hex.encode(SHA256.hash(data: rendered.bytes))

@@ -10,11 +10,15 @@ public struct ReportService: Sendable {
 
     let postgres: PostgresClient
     let dispatch: Dispatch
+    /// How long a RUNNING report may go without a heartbeat from its rendering before the reconciler
+    /// takes its worker for dead and renders it again.
+    let stuckAfter: Duration
     let logger: Logger
 
-    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, logger: Logger) {
+    public init(postgres: PostgresClient, dispatch: @escaping Dispatch, stuckAfter: Duration = .seconds(180), logger: Logger) {
         self.postgres = postgres
         self.dispatch = dispatch
+        self.stuckAfter = stuckAfter
         self.logger = logger
     }
 
@@ -83,10 +87,12 @@ public struct ReportService: Sendable {
     }
 
     /// Publishes the renderings of reports that are PENDING but were never published, or were
-    /// published more than `staleAfter` ago and are still PENDING (the message was lost). Rendering
-    /// is idempotent, so publishing twice is harmless. Returns how many.
+    /// published more than `staleAfter` ago and are still PENDING (the message was lost), after
+    /// returning RUNNING reports whose rendering stopped heart-beating to PENDING (their worker
+    /// died). Rendering is idempotent, so publishing twice is harmless. Returns how many.
     @discardableResult
-    public func reconcile(staleAfter: Duration = .seconds(600)) async throws -> Int {
+    public func reconcile(staleAfter: Duration = .seconds(600), now: Date = Date()) async throws -> Int {
+        let recovered = try await recoverStuck(now: now)
         let seconds = Double(staleAfter.components.seconds)
         let rows = try await postgres.query(
             """
@@ -100,7 +106,7 @@ public struct ReportService: Sendable {
         for try await id in rows.decode(UUID.self) { ids.append(id) }
         for id in ids { await publish(id) }
         if !ids.isEmpty { logger.notice("re-published lost report renderings", metadata: ["count": "\(ids.count)"]) }
-        return ids.count
+        return recovered + ids.count
     }
 
     /// `GET audits/{id}/reports/`, newest first.

@@ -12,7 +12,7 @@ public struct GenerateReportTask: TaskPayload, Equatable {
         ignoresResult: false
     )
 
-    public var reportID: UUID
+    @LowercaseUUID public var reportID: UUID
 
     public init(reportID: UUID) {
         self.reportID = reportID

@@ -1,6 +1,7 @@
 /// `reports.reconcile`: publishes the renderings of reports that are PENDING without a live message
-/// (the API could not reach Redis, or a message was lost). Beat sends it every minute; rendering is
-/// idempotent, so an occasional second message is harmless.
+/// (the API could not reach Redis, or a message was lost), and of RUNNING reports whose rendering
+/// stopped heart-beating (its worker died). Beat sends it every minute; rendering is idempotent, so
+/// an occasional second message is harmless.
 public struct ReconcileReportsTask: TaskPayload, Equatable {
     public static let declaration = TaskDeclaration(
         name: "reports.reconcile",

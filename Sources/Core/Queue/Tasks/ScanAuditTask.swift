@@ -13,7 +13,7 @@ public struct ScanAuditTask: TaskPayload, Equatable {
         ignoresResult: false
     )
 
-    public var auditID: UUID
+    @LowercaseUUID public var auditID: UUID
 
     public init(auditID: UUID) {
         self.auditID = auditID
