@@ -103,8 +103,8 @@ struct BeatSystemJobTests {
                 for age in [400.0, 366, 10] {
                     try await connection.query(
                         """
-                        INSERT INTO reports (organization_id, audit_id, created_at)
-                        VALUES (\(organization), \(audit.id), \(now.addingTimeInterval(-age * 86_400)))
+                        INSERT INTO reports (organization_id, audit_id, status, error, created_at)
+                        VALUES (\(organization), \(audit.id), 'ERROR', 'fixture', \(now.addingTimeInterval(-age * 86_400)))
                         """,
                         logger: bed.logger
                     )

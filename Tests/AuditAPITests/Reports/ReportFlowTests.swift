@@ -264,13 +264,15 @@ struct ReportFlowTests {
         try await AuditTestBed.run(repositories: 1, worker: false) { bed in
             let organization = try #require(UUID(uuidString: bed.admin.organizationID))
             let audit = try await IdentityFixtures.audit(in: organization, status: "FAIL", database: bed.config.database)
+            // One active report per audit: the second rendering is of another audit.
+            let other = try await IdentityFixtures.audit(in: organization, status: "FAIL", database: bed.config.database)
             // Requested before the worker starts, so the faults are in place before the first attempt.
             let once = try #require(
                 try await bed.api.request(.post, "/api/v1/audits/\(audit.apiString)/reports/", token: bed.admin.access).json()["id"]
                     as? String
             )
             let always = try #require(
-                try await bed.api.request(.post, "/api/v1/audits/\(audit.apiString)/reports/", token: bed.admin.access).json()["id"]
+                try await bed.api.request(.post, "/api/v1/audits/\(other.apiString)/reports/", token: bed.admin.access).json()["id"]
                     as? String
             )
             try await Self.injectFaults(bed, report: once, failures: 1)
