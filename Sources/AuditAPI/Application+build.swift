@@ -49,6 +49,7 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         infrastructure: infrastructure,
         metrics: metrics,
         schema: schema,
+        docs: try SwaggerUIPage(directory: config.http.swaggerUIDirectory),
         identity: identity,
         organizations: OrganizationService(postgres: infrastructure.postgres, identity: identity, logger: logger),
         auditLog: AuditLog(postgres: infrastructure.postgres, logger: logger),
@@ -70,7 +71,8 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         auditEvents: auditEvents,
         eventStreamSlots: EventStreamSlots(redis: infrastructure.redis, limit: config.quotas.maxStreamsPerUser, logger: logger),
         schedules: ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger),
-        secureCookies: config.isProduction
+        secureCookies: config.isProduction,
+        servesMetrics: !config.isProduction
     )
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes),
@@ -83,10 +85,14 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         ]
     )
 
+    var services = infrastructure.services + [auditEvents]
+    if config.isProduction {
+        services.append(MetricsListener.application(registry: metrics, host: config.http.host, port: config.http.metricsPort, logger: logger))
+    }
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.http.host, port: config.http.port), serverName: nil),
-        services: infrastructure.services + [auditEvents],
+        services: services,
         logger: logger
     )
     app.beforeServerStarts {

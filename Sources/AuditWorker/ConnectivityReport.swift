@@ -15,7 +15,7 @@ struct ConnectivityReport {
         do {
             return try await Infrastructure.withRunning(config: config, applicationName: "auditmate-check", logger: logger) {
                 infrastructure in
-                let status = await infrastructure.probe(timeout: .seconds(5))
+                let status = await infrastructure.probe(timeout: .seconds(5), explain: true)
                 lines.append("postgres: " + (status.postgres.map { "FAILED \($0)" } ?? "ok") + " (\(database))")
                 lines.append("redis: " + (status.redis.map { "FAILED \($0)" } ?? "ok") + " (\(redis))")
                 var healthy = status.isReady

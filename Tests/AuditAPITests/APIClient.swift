@@ -27,7 +27,7 @@ struct APIClient: Sendable {
         headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers = extra
-        headers[.xForwardedFor] = address
+        if headers[.xForwardedFor] == nil { headers[.xForwardedFor] = address }
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
         if let json {

@@ -14,6 +14,9 @@ public enum TestEnvironment {
     /// broken guard can never send their packets off the machine.
     public static let isolatedNetwork = ProcessInfo.processInfo.environment["AUDITMATE_TEST_ISOLATED"] == "1"
 
+    /// The Swagger UI distribution the test command installs (for `/api/docs/`).
+    public static let swaggerUIDirectory = ProcessInfo.processInfo.environment["AUDITMATE_TEST_SWAGGER_UI_DIR"]
+
     /// The checkout under test, for checks over `deploy/`, `README.md` and `docs/`.
     public static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -45,8 +48,15 @@ public enum TestEnvironment {
         ]
     }
 
-    /// What production requires on top of the database and Redis URLs, with valid, strong values.
-    public static let productionSettings: [String: String] = [
+    /// What production requires on top of the database and Redis URLs, with valid, strong values,
+    /// and a metrics listener port of its own (production opens a second listener).
+    public static var productionSettings: [String: String] {
+        var settings = productionSecrets
+        settings["METRICS_PORT"] = String((try? freeLoopbackPort()) ?? 0)
+        return settings
+    }
+
+    private static let productionSecrets: [String: String] = [
         "AUDITMATE_ENV": "production",
         "ALLOWED_HOSTS": "localhost,127.0.0.1",
         "JWT_SIGNING_KEY": String(repeating: "p", count: 40),

@@ -218,3 +218,20 @@ am_celery_python() {
     fi
     printf '%s\n' "$venv/bin/python"
 }
+
+# Swagger UI's distribution (swagger-ui-dist, as drf-spectacular-sidecar ships it) under .build/
+# (git-ignored), for the API's /api/docs/ page: installed, never copied into the repository.
+# Prints the folder for SWAGGER_UI_DIR; returns 1 when PyPI cannot be reached.
+AM_SWAGGER_UI_PACKAGE='drf-spectacular-sidecar==2026.10.1'
+am_swagger_ui() {
+    local target=$1/.build/swagger-ui
+    local dist=$target/drf_spectacular_sidecar/static/drf_spectacular_sidecar/swagger-ui-dist
+    if [ ! -f "$dist/swagger-ui-bundle.js" ]; then
+        rm -rf "$target"
+        # A virtualenv's pip: Debian's own python3 refuses pip installs (PEP 668).
+        python3 -m venv "$target/venv" >&2 \
+            && "$target/venv/bin/pip" install -q --disable-pip-version-check --no-deps --target "$target" "$AM_SWAGGER_UI_PACKAGE" >&2 \
+            || { am_say "could not install $AM_SWAGGER_UI_PACKAGE from PyPI (Swagger UI for /api/docs/)"; return 1; }
+    fi
+    printf '%s\n' "$dist"
+}

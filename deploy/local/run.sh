@@ -84,6 +84,8 @@ export AUDITMATE_ENV=${AUDITMATE_ENV:-development}
 export DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/auditmate?sslmode=disable"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export PORT=$api_port
+# /api/docs/ serves Swagger UI from this folder; without it, a plain list of the operations.
+if swagger_ui=$(am_swagger_ui "$root"); then export SWAGGER_UI_DIR=$swagger_ui; fi
 
 "$bin/AuditAPI" migrate
 
@@ -104,7 +106,7 @@ if am_wait_http_ok "http://127.0.0.1:$api_port/readyz" 60; then
     Schema:     http://127.0.0.1:$api_port/api/schema/
     Health:     http://127.0.0.1:$api_port/healthz  (liveness)
                 http://127.0.0.1:$api_port/readyz   (PostgreSQL + Redis)
-    Metrics:    http://127.0.0.1:$api_port/metrics
+    Metrics:    http://127.0.0.1:$api_port/metrics  (production: only on METRICS_PORT, 9100)
     Demo login: $demo_email / $demo_password  (ADMIN of "Demo Organization";
                 POST /api/v1/auth/token/ for a token pair, or log in from /api/docs/)
     PostgreSQL: $DATABASE_URL

@@ -25,6 +25,9 @@ if [ "${AM_TEST_PHASE:-}" != isolated ]; then
     # Python Celery for the interoperability tests.
     AUDITMATE_TEST_PYTHON=$(am_celery_python "$root")
     export AUDITMATE_TEST_PYTHON
+    # Swagger UI, which the API serves itself at /api/docs/.
+    AUDITMATE_TEST_SWAGGER_UI_DIR=$(am_swagger_ui "$root") || am_die "the tests need Swagger UI's files"
+    export AUDITMATE_TEST_SWAGGER_UI_DIR
     swift build "${build_flags[@]}" --build-tests
     if [ "$(id -u)" -eq 0 ] && unshare --net --mount true 2>/dev/null; then
         export AM_TEST_PHASE=isolated
@@ -33,7 +36,7 @@ if [ "${AM_TEST_PHASE:-}" != isolated ]; then
         hosts=$root/.build/test-hosts
         cat >"$hosts" <<'HOSTS'
 127.0.0.1 localhost
-::1 localhost ip6-localhost ip6-loopback
+::1 ip6-localhost ip6-loopback
 127.0.0.1 loopback.auditmate.test
 10.0.0.1 private.auditmate.test
 169.254.169.254 metadata.auditmate.test

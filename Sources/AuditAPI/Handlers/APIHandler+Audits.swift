@@ -55,6 +55,11 @@ extension APIHandler {
         )
     }
 
+    func getEvidence(_ input: Operations.GetEvidence.Input) async throws -> Operations.GetEvidence.Output {
+        let evidence = try await audits.evidence(try scope.authenticated(), auditID: try UUID(pathParameter: input.path.id), id: input.path.evidenceId)
+        return .ok(.init(body: .json(.init(evidence))))
+    }
+
     func cancelAudit(_ input: Operations.CancelAudit.Input) async throws -> Operations.CancelAudit.Output {
         let audit = try await audits.cancel(try scope.authenticated(), id: try UUID(pathParameter: input.path.id))
         return .ok(.init(body: .json(.init(audit))))

@@ -20,6 +20,12 @@ extension APIHandler {
     }
 
     func getDocs(_ input: Operations.GetDocs.Input) async throws -> Operations.GetDocs.Output {
-        .ok(.init(body: .html(HTTPBody(SwaggerUIPage.html))))
+        .ok(.init(body: .html(HTTPBody(docs.isInstalled ? SwaggerUIPage.html : schema.referencePage))))
+    }
+
+    func getDocsFile(_ input: Operations.GetDocsFile.Input) async throws -> Operations.GetDocsFile.Output {
+        guard let asset = docs.assets[input.path.file.rawValue] else { throw APIError.notFound }
+        let body = HTTPBody(asset.bytes)
+        return .ok(.init(body: asset.type.hasPrefix("text/css") ? .textCss(body) : .textJavascript(body)))
     }
 }

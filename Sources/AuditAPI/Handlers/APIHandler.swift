@@ -8,6 +8,7 @@ struct APIHandler: APIProtocol {
     let infrastructure: Infrastructure
     let metrics: PrometheusCollectorRegistry
     let schema: SchemaDocument
+    let docs: SwaggerUIPage
     let identity: IdentityService
     let organizations: OrganizationService
     let auditLog: AuditLog
@@ -20,6 +21,8 @@ struct APIHandler: APIProtocol {
     let schedules: ScheduleService
     /// Cookies are `Secure` in production, where TLS is in front of the API.
     let secureCookies: Bool
+    /// Development answers `/metrics` on the public port; production only on `METRICS_PORT`.
+    let servesMetrics: Bool
 
     var scope: RequestScope { RequestScope.current }
 }

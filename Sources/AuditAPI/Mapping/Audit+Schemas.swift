@@ -48,6 +48,8 @@ extension Components.Schemas.Evidence {
             controls: .init(soc2: evidence.soc2, iso: evidence.iso27001),
             sentence: evidence.sentence,
             responses: responses,
+            responsesSize: evidence.responsesSize,
+            responsesOmitted: evidence.responsesOmitted,
             collectedAt: evidence.collectedAt,
             sha256: evidence.sha256
         )

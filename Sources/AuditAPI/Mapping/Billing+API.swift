@@ -3,7 +3,8 @@ import Core
 extension Components.Schemas.Subscription {
     init(_ subscription: Core.Subscription) {
         self.init(
-            status: StatusPayload(rawValue: subscription.status) ?? StatusPayload.none,
+            status: subscription.status,
+            allowsPremium: subscription.allowsPremium(),
             plan: subscription.plan,
             currentPeriodEnd: subscription.currentPeriodEnd,
             cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,

@@ -40,7 +40,7 @@ extension Components.Schemas.Organization {
             id: organization.id.apiString,
             name: organization.name,
             slug: organization.slug,
-            subscriptionStatus: SubscriptionStatusPayload(rawValue: organization.subscriptionStatus) ?? SubscriptionStatusPayload.none,
+            subscriptionStatus: organization.subscriptionStatus,
             createdAt: organization.createdAt
         )
     }
@@ -81,7 +81,14 @@ extension Components.Schemas.Invitation {
 
 extension Components.Schemas.AuditLogEntry {
     init(_ entry: AuditEntry) {
-        let actor = entry.actorID.map { id in ActorPayload(value1: .init(id: id.apiString, email: entry.actorEmail ?? "")) }
+        let actor: ActorPayload? =
+            if let system = entry.system {
+                ActorPayload(value1: .init(_type: .system, id: nil, email: nil, name: system.rawValue))
+            } else if let id = entry.actorID {
+                ActorPayload(value1: .init(_type: .user, id: id.apiString, email: entry.actorEmail ?? "", name: entry.actorEmail ?? ""))
+            } else {
+                nil
+            }
         self.init(
             id: entry.id,
             actor: actor,

@@ -16,6 +16,9 @@ struct QueryRules: Sendable {
 
     struct Operation: Sendable {
         let parameters: [String: Kind]
+        /// Path parameters: a value that does not fit names no resource (404, as a URL DRF does
+        /// not route).
+        let path: [String: Kind]
         /// Whether the operation needs a caller: anonymous calls are left to answer 401 first.
         let authenticated: Bool
     }
@@ -30,16 +33,21 @@ struct QueryRules: Sendable {
             for case let (_, operation as [String: Any]) in item {
                 guard let id = operation["operationId"] as? String else { continue }
                 var parameters: [String: Kind] = [:]
+                var path: [String: Kind] = [:]
                 for node in shared + (operation["parameters"] as? [Any] ?? []) {
-                    guard let parameter = SchemaReference.resolve(node, in: document) as? [String: Any], parameter["in"] as? String == "query",
+                    guard let parameter = SchemaReference.resolve(node, in: document) as? [String: Any],
                         let name = parameter["name"] as? String,
                         let schema = SchemaReference.resolve(parameter["schema"], in: document) as? [String: Any],
                         let kind = Self.kind(name: name, schema: schema, document: document)
                     else { continue }
-                    parameters[name] = kind
+                    switch parameter["in"] as? String {
+                    case "query": parameters[name] = kind
+                    case "path": path[name] = kind
+                    default: continue
+                    }
                 }
                 let security = (operation["security"] as? [Any]) ?? globalSecurity
-                operations[id] = Operation(parameters: parameters, authenticated: !security.isEmpty)
+                operations[id] = Operation(parameters: parameters, path: path, authenticated: !security.isEmpty)
             }
         }
         self.operations = operations
@@ -67,6 +75,20 @@ extension QueryRules {
     /// The largest page number served: past it every list is empty anyway, and page × size must
     /// never overflow.
     static let largestPage = 10_000_000
+
+    /// Whether every path parameter the operation declares fits it.
+    static func pathFits(_ values: [String: Substring], _ operation: Operation) -> Bool {
+        operation.path.allSatisfy { name, kind in
+            guard let raw = values[name] else { return true }
+            let value = String(raw).removingPercentEncoding ?? String(raw)
+            switch kind {
+            case .page: return OutsideValue.integer(value, in: 1...largestPage) != nil
+            case .integer(let range): return OutsideValue.integer(value, in: range) != nil
+            case .choice(let values): return values.contains(value)
+            case .uuid: return UUID(uuidString: value) != nil
+            }
+        }
+    }
 
     /// The refusal for `query` under `operation`, or nil when every parameter it knows is valid.
     /// Parameters the operation does not declare are ignored, as DRF ignores them.

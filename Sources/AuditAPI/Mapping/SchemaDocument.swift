@@ -10,6 +10,8 @@ struct SchemaDocument: Sendable {
     let responseShapes: ResponseShapes
     let queryRules: QueryRules
     let bodyRules: BodyRules
+    /// `/api/docs/` when Swagger UI is not installed: the operations as plain HTML.
+    let referencePage: String
 
     init(yaml text: String) throws {
         guard let tree = try Yams.load(yaml: text) as? [String: Any] else { throw SchemaDocumentError.empty }
@@ -19,6 +21,7 @@ struct SchemaDocument: Sendable {
         self.responseShapes = ResponseShapes(document: tree)
         self.queryRules = QueryRules(document: tree)
         self.bodyRules = BodyRules(document: tree)
+        self.referencePage = SwaggerUIPage.reference(tree)
     }
 
     /// `openapi.yaml`, shipped as a resource of the AuditAPI target.

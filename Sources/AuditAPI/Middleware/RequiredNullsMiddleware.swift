@@ -7,7 +7,9 @@ import OpenAPIRuntime
 /// responses without such keys pass through untouched.
 struct RequiredNullsMiddleware: ServerMiddleware {
     let shapes: ResponseShapes
-    let maximumBody = 16 << 20
+    /// Larger than any answer the API builds: a page of evidence omits answers over 256 KiB a row,
+    /// and a single row holds at most `GITHUB_MAX_RESPONSE_BYTES` of bodies (8 MiB by default).
+    let maximumBody = 64 << 20
 
     func intercept(
         _ request: HTTPRequest,

@@ -1,9 +1,23 @@
 import Foundation
 
+/// Who acted when no user did: the system names itself in the security log.
+public enum SystemActor: String, Sendable, CaseIterable {
+    /// Stripe's webhooks.
+    case stripe
+    /// Scheduled work (rescans, maintenance).
+    case beat
+    /// An operator's command (`AuditAPI deactivate-user`, ...).
+    case `operator`
+    /// GitHub's webhooks.
+    case github
+}
+
 /// One security-relevant action, written to `audit_log` in the same transaction as the change.
+/// Exactly one of `actorID` (a user) and `system` says who acted.
 public struct AuditEvent: Sendable {
     public let organizationID: UUID
     public let actorID: UUID?
+    public let system: SystemActor?
     public let action: String
     public let targetType: String
     public let targetID: String
@@ -14,6 +28,7 @@ public struct AuditEvent: Sendable {
     public init(
         organizationID: UUID,
         actorID: UUID?,
+        system: SystemActor? = nil,
         action: String,
         targetType: String = "",
         targetID: String = "",
@@ -22,6 +37,7 @@ public struct AuditEvent: Sendable {
     ) {
         self.organizationID = organizationID
         self.actorID = actorID
+        self.system = system
         self.action = action
         self.targetType = targetType
         self.targetID = targetID
@@ -35,6 +51,7 @@ public struct AuditEntry: Sendable {
     public let id: Int
     public let actorID: UUID?
     public let actorEmail: String?
+    public let system: SystemActor?
     public let action: String
     public let targetType: String
     public let targetID: String

@@ -17,8 +17,8 @@ public struct AuditLog: Sendable {
         let metadata = String(decoding: try JSONEncoder().encode(event.metadata), as: UTF8.self)
         try await connection.query(
             """
-            INSERT INTO audit_log (organization_id, actor_id, action, target_type, target_id, ip, metadata)
-            VALUES (\(event.organizationID), \(event.actorID), \(event.action), \(event.targetType),
+            INSERT INTO audit_log (organization_id, actor_id, actor_system, action, target_type, target_id, ip, metadata)
+            VALUES (\(event.organizationID), \(event.actorID), \(event.system?.rawValue), \(event.action), \(event.targetType),
                     \(event.targetID), \(event.ip), \(metadata)::jsonb)
             """,
             logger: logger
@@ -29,7 +29,7 @@ public struct AuditLog: Sendable {
     public func list(organizationID: UUID, page: PageRequest) async throws -> Page<AuditEntry> {
         let rows = try await postgres.query(
             """
-            SELECT a.id, a.actor_id, u.email, a.action, a.target_type, a.target_id, a.ip, a.metadata::text,
+            SELECT a.id, a.actor_id, u.email, a.actor_system, a.action, a.target_type, a.target_id, a.ip, a.metadata::text,
                    a.created_at, count(*) OVER ()
             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
             WHERE a.organization_id = \(organizationID)
@@ -40,8 +40,8 @@ public struct AuditLog: Sendable {
         )
         var entries: [AuditEntry] = []
         var total = 0
-        for try await (id, actorID, email, action, targetType, targetID, ip, metadata, createdAt, count) in rows.decode(
-            (Int, UUID?, String?, String, String, String, String, String, Date, Int).self
+        for try await (id, actorID, email, system, action, targetType, targetID, ip, metadata, createdAt, count) in rows.decode(
+            (Int, UUID?, String?, String?, String, String, String, String, String, Date, Int).self
         ) {
             let decoded = (try? JSONDecoder().decode([String: String].self, from: Data(metadata.utf8))) ?? [:]
             entries.append(
@@ -49,6 +49,7 @@ public struct AuditLog: Sendable {
                     id: id,
                     actorID: actorID,
                     actorEmail: email,
+                    system: system.flatMap(SystemActor.init(rawValue:)),
                     action: action,
                     targetType: targetType,
                     targetID: targetID,

@@ -14,7 +14,9 @@ extension AuditService {
         }
     }
 
-    /// `GET audits/{id}/evidence/`, in (check, resource) order.
+    /// `GET audits/{id}/evidence/`, in (check, resource) order. Rows whose answers exceed
+    /// `Evidence.listedResponsesLimit` come without them (`responsesOmitted`): `evidence(_:auditID:id:)`
+    /// reads such a row alone. Rows are decoded as they arrive, never the whole result at once.
     public func evidence(_ principal: Principal, auditID: UUID, filters: EvidenceFilters, page: PageRequest) async throws -> Page<Evidence>
     {
         let organizationID = try principal.organization()
@@ -24,8 +26,7 @@ extension AuditService {
         let severity = filters.severity?.rawValue
         let rows = try await postgres.query(
             """
-            SELECT id, check_id, resource, status, severity, soc2, iso27001, sentence, responses::text, collected_at, sha256,
-                   count(*) OVER ()
+            SELECT \(unescaped: Evidence.columns(omittingOver: Evidence.listedResponsesLimit)), count(*) OVER () AS total
             FROM evidence
             WHERE audit_id = \(auditID) AND (\(status)::text IS NULL OR status = \(status))
               AND (\(filters.check)::text IS NULL OR check_id = \(filters.check))
@@ -36,10 +37,10 @@ extension AuditService {
         )
         var items: [Evidence] = []
         var total = 0
-        for try await row in rows.decode((Int, String, String, String, String, [String], [String], String, String, Date, String, Int).self)
-        {
-            items.append(Self.evidence(row))
-            total = row.11
+        for try await row in rows {
+            let columns = row.makeRandomAccess()
+            items.append(try Evidence(columns))
+            total = try columns["total"].decode(Int.self)
         }
         if items.isEmpty {
             let counted = try await postgres.query(
@@ -55,20 +56,17 @@ extension AuditService {
         return Page(items: items, count: total, request: page)
     }
 
-    static func evidence(_ row: (Int, String, String, String, String, [String], [String], String, String, Date, String, Int)) -> Evidence {
-        Evidence(
-            id: row.0,
-            checkID: row.1,
-            resource: row.2,
-            status: CheckStatus(rawValue: row.3) ?? .error,
-            severity: Severity(rawValue: row.4) ?? .low,
-            soc2: row.5,
-            iso27001: row.6,
-            sentence: row.7,
-            responses: row.8,
-            collectedAt: row.9,
-            sha256: row.10
+    /// `GET audits/{id}/evidence/{evidence_id}/`: one row with all its stored answers.
+    public func evidence(_ principal: Principal, auditID: UUID, id: Int) async throws -> Evidence {
+        let organizationID = try principal.organization()
+        _ = try await find(auditID, organizationID: organizationID)
+        try principal.authorize(.read)
+        let rows = try await postgres.query(
+            "SELECT \(unescaped: Evidence.columns()) FROM evidence WHERE audit_id = \(auditID) AND id = \(id)",
+            logger: logger
         )
+        for try await row in rows { return try Evidence(row.makeRandomAccess()) }
+        throw IdentityError.notFound
     }
 
     public struct Verification: Sendable {
@@ -86,30 +84,27 @@ extension AuditService {
         let organizationID = try principal.organization()
         let audit = try await find(auditID, organizationID: organizationID)
         try principal.authorize(.read)
+        // Streamed: one row (at most one check's answers) in memory at a time, however large the audit.
         let rows = try await postgres.query(
-            """
-            SELECT id, check_id, resource, status, severity, soc2, iso27001, sentence, responses::text, collected_at, sha256, 0
-            FROM evidence WHERE audit_id = \(auditID)
-            """,
+            "SELECT \(unescaped: Evidence.columns()) FROM evidence WHERE audit_id = \(auditID)",
             logger: logger
         )
         var mismatches: [(Int, String, String)] = []
         var hashes: [(check: String, resource: String, sha256: String)] = []
         var checked = 0
-        for try await row in rows.decode((Int, String, String, String, String, [String], [String], String, String, Date, String, Int).self)
-        {
-            let evidence = Self.evidence(row)
+        for try await row in rows {
+            let evidence = try Evidence(row.makeRandomAccess())
             checked += 1
             let recomputed = EvidenceHash.hash(
                 check: evidence.checkID,
                 resource: evidence.resource,
-                status: CheckStatus(rawValue: row.3) ?? .error,
+                status: evidence.status,
                 sentence: evidence.sentence,
                 responsesJSON: evidence.responses,
                 collectedAt: evidence.collectedAt
             )
             // An unknown status string cannot have been written by a scan: it was edited.
-            if recomputed != evidence.sha256 || CheckStatus(rawValue: row.3) == nil {
+            if recomputed != evidence.sha256 || CheckStatus(rawValue: evidence.storedStatus) == nil {
                 mismatches.append((evidence.id, evidence.checkID, evidence.resource))
             }
             hashes.append((evidence.checkID, evidence.resource, evidence.sha256))

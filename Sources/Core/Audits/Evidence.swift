@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PostgresNIO
 
 /// One check's verdict on one resource, with the raw GitHub answers it was decided from and a
 /// SHA-256 over all of that, so that changing any stored field is detectable.
@@ -8,14 +9,91 @@ public struct Evidence: Sendable {
     public let checkID: String
     public let resource: String
     public let status: CheckStatus
+    /// The status as stored; not one of `CheckStatus` only when the row was edited.
+    public let storedStatus: String
     public let severity: Severity
     public let soc2: [String]
     public let iso27001: [String]
     public let sentence: String
-    /// The answers as stored: `[{method, url, status, headers, body, revalidated}]` (JSON text).
+    /// The answers as stored: `[{method, url, status, headers, body, revalidated}]` (JSON text);
+    /// `[]` when a list left them out (`responsesOmitted`).
     public let responses: String
+    /// Bytes of the stored answers (JSON text), whether or not they were read.
+    public let responsesSize: Int
+    /// The answers were too large for a list and were left out; the row alone has them.
+    public let responsesOmitted: Bool
     public let collectedAt: Date
     public let sha256: String
+
+    /// The stored answers of one row as large as this are left out of lists (and read one row at
+    /// a time instead), so a page of evidence stays within a few megabytes however large the
+    /// answers a tenant's GitHub sent.
+    public static let listedResponsesLimit = 256 << 10
+
+    /// The columns `init(_:)` reads; `responses` whole, or left out past `omittingOver` bytes.
+    static func columns(omittingOver limit: Int? = nil) -> String {
+        let responses =
+            limit.map { "CASE WHEN octet_length(responses::text) <= \($0) THEN responses::text ELSE '[]' END" } ?? "responses::text"
+        return """
+            id, check_id, resource, status, severity, soc2, iso27001, sentence, \(responses) AS responses,
+            octet_length(responses::text) AS responses_size, collected_at, sha256
+            """
+    }
+
+    /// One row selected with `columns`.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        let stored = try columns["status"].decode(String.self)
+        let responses = try columns["responses"].decode(String.self)
+        let size = try columns["responses_size"].decode(Int.self)
+        self.init(
+            id: try columns["id"].decode(Int.self),
+            checkID: try columns["check_id"].decode(String.self),
+            resource: try columns["resource"].decode(String.self),
+            status: CheckStatus(rawValue: stored) ?? .error,
+            storedStatus: stored,
+            severity: Severity(rawValue: try columns["severity"].decode(String.self)) ?? .low,
+            soc2: try columns["soc2"].decode([String].self),
+            iso27001: try columns["iso27001"].decode([String].self),
+            sentence: try columns["sentence"].decode(String.self),
+            responses: responses,
+            responsesSize: size,
+            responsesOmitted: responses.utf8.count != size,
+            collectedAt: try columns["collected_at"].decode(Date.self),
+            sha256: try columns["sha256"].decode(String.self)
+        )
+    }
+
+    init(
+        id: Int,
+        checkID: String,
+        resource: String,
+        status: CheckStatus,
+        storedStatus: String,
+        severity: Severity,
+        soc2: [String],
+        iso27001: [String],
+        sentence: String,
+        responses: String,
+        responsesSize: Int,
+        responsesOmitted: Bool,
+        collectedAt: Date,
+        sha256: String
+    ) {
+        self.id = id
+        self.checkID = checkID
+        self.resource = resource
+        self.status = status
+        self.storedStatus = storedStatus
+        self.severity = severity
+        self.soc2 = soc2
+        self.iso27001 = iso27001
+        self.sentence = sentence
+        self.responses = responses
+        self.responsesSize = responsesSize
+        self.responsesOmitted = responsesOmitted
+        self.collectedAt = collectedAt
+        self.sha256 = sha256
+    }
 }
 
 /// The canonical serialization evidence is hashed over, and the audit digest that chains the hashes.
@@ -27,14 +105,34 @@ public enum EvidenceHash {
         "x-accepted-github-permissions", "x-github-sso", "github-authentication-token-expiration", "x-github-api-version-selected",
     ]
 
+    /// The most body bytes one evidence row keeps, whatever `GITHUB_MAX_RESPONSE_BYTES` allows a
+    /// single answer: a row must fit the API's response buffer when read alone.
+    public static let largestRowBodies = 16 << 20
+
     /// The stored form of GitHub's answers: JSON text, keys sorted, bodies as text (base64 when a
     /// body is not UTF-8 text PostgreSQL can store).
-    public static func responsesJSON(_ responses: [GitHubResponse]) -> String {
-        let objects: [[String: Any]] = responses.map { response in
+    ///
+    /// One row's answers are kept within `limit` bytes of bodies, so that no evidence row (and no
+    /// read of one) can grow without bound, however many pages a tenant's GitHub sends: past it, the
+    /// largest bodies are replaced by a line giving their size and SHA-256, which the row's hash
+    /// then covers like any other text. The verdict was decided from the whole answers.
+    public static func responsesJSON(_ responses: [GitHubResponse], limit: Int = .max) -> String {
+        var bodies: [String] = responses.map { response in
             let text = String(validating: response.body, as: UTF8.self)
-            let body: String =
-                if let text, !text.contains("\u{0}") { text } else { "base64:" + Data(response.body).base64EncodedString() }
-            return [
+            if let text, !text.contains("\u{0}") { return text }
+            return "base64:" + Data(response.body).base64EncodedString()
+        }
+        var total = bodies.reduce(0) { $0 + $1.utf8.count }
+        var omitted = Set<Int>()
+        while total > limit, let largest = bodies.indices.filter({ !omitted.contains($0) }).max(by: { bodies[$0].utf8.count < bodies[$1].utf8.count }) {
+            let body = responses[largest].body
+            let summary = "omitted: \(body.count) bytes, sha256 \(Hex.encode(SHA256.hash(data: body))) (larger than the evidence kept per check)"
+            total += summary.utf8.count - bodies[largest].utf8.count
+            bodies[largest] = summary
+            omitted.insert(largest)
+        }
+        let objects: [[String: Any]] = zip(responses, bodies).map { response, body in
+            [
                 "method": "GET",
                 "url": response.url,
                 "status": response.status,

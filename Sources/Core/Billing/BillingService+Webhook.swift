@@ -72,7 +72,9 @@ extension BillingService {
             let priceID =
                 (((object["items"] as? [String: Any])?["data"] as? [[String: Any]])?.first?["price"] as? [String: Any])?["id"] as? String
             return Change(
-                status: deleted ? "canceled" : object["status"] as? String,
+                // Any status Stripe sends is stored, known or not (`paused`, future ones); premium is
+                // decided from the known ones (`Subscription.allowsPremium`).
+                status: deleted ? "canceled" : (object["status"] as? String).flatMap { $0.isEmpty ? nil : $0 },
                 plan: metadata["plan"] as? String ?? priceID.flatMap(plan(forPrice:)),
                 customerID: object["customer"] as? String,
                 subscriptionID: object["id"] as? String,
@@ -154,11 +156,12 @@ extension BillingService {
             AuditEvent(
                 organizationID: organizationID,
                 actorID: nil,
+                system: .stripe,
                 action: "subscription.updated",
                 targetType: "organization",
                 targetID: organizationID.uuidString.lowercased(),
                 ip: "",
-                metadata: ["actor": "stripe", "event": eventID, "type": type, "from": previous, "to": status]
+                metadata: ["event": eventID, "type": type, "from": previous, "to": status]
             ),
             on: connection,
             logger: logger
@@ -169,7 +172,8 @@ extension BillingService {
         settings.prices.first { $0.value == price }?.key
     }
 
+    /// Unix seconds from Stripe; anything outside 1970-9999 is no date (and never reaches PostgreSQL).
     private func date(_ value: Any?) -> Date? {
-        (value as? Int).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        OutsideValue.epochSeconds(json: value)
     }
 }

@@ -75,8 +75,18 @@ public struct AppConfig: Sendable {
             ),
             corsAllowedOrigins: HTTPSettings.parseOrigins(env.list("CORS_ALLOWED_ORIGINS")),
             maxRequestBodyBytes: env.integer("MAX_REQUEST_BODY_BYTES", default: 1 << 20, in: 1024...(1 << 30)),
-            publicURL: HTTPSettings.parsePublicURL(env.string("PUBLIC_URL"))
+            publicURL: HTTPSettings.parsePublicURL(env.string("PUBLIC_URL")),
+            metricsPort: env.integer("METRICS_PORT", default: 9100, in: 1...65535),
+            swaggerUIDirectory: HTTPSettings.parseSwaggerUIDirectory(env.string("SWAGGER_UI_DIR"))
         )
+        // Fail closed: a forgotten AUDITMATE_ENV must never publish the development signing key.
+        if !production && !HTTPSettings.isLoopback(http.host) {
+            throw ConfigError(
+                "HOST",
+                "development listens on loopback only (127.0.0.1, ::1, localhost), got \"\(http.host)\"; "
+                    + "set AUDITMATE_ENV=production to listen on other addresses"
+            )
+        }
         self.logLevel = try env.choice("LOG_LEVEL", default: LogLevel.info)
         self.logFormat = try env.choice("LOG_FORMAT", default: production ? LogFormat.json : .text)
         self.secrets = try Secrets(

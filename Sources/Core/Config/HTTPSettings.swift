@@ -12,6 +12,12 @@ public struct HTTPSettings: Equatable, Sendable {
     /// Where clients reach the API (`https://api.example.com`), for absolute links such as
     /// pagination; without it links are built from the request's `Host`.
     public var publicURL: String?
+    /// Production serves `/metrics` only on this second listener (on `host`), never on the public
+    /// port: request counts per route are not for the internet.
+    public var metricsPort: Int
+    /// The Swagger UI distribution (`swagger-ui-dist`: `swagger-ui.css`, `swagger-ui-bundle.js`)
+    /// that `/api/docs/` serves; without it the page lists the operations itself.
+    public var swaggerUIDirectory: String?
 
     public init(
         host: String = "127.0.0.1",
@@ -19,14 +25,35 @@ public struct HTTPSettings: Equatable, Sendable {
         allowedHosts: [AllowedHost],
         corsAllowedOrigins: [String] = [],
         maxRequestBodyBytes: Int = 1 << 20,
-        publicURL: String? = nil
+        publicURL: String? = nil,
+        metricsPort: Int = 9100,
+        swaggerUIDirectory: String? = nil
     ) {
+        self.swaggerUIDirectory = swaggerUIDirectory
         self.host = host
         self.port = port
+        self.metricsPort = metricsPort
         self.allowedHosts = allowedHosts
         self.corsAllowedOrigins = corsAllowedOrigins
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.publicURL = publicURL
+    }
+
+    /// A folder holding `swagger-ui-bundle.js` and `swagger-ui.css`.
+    static func parseSwaggerUIDirectory(_ raw: String?, variable: String = "SWAGGER_UI_DIR") throws(ConfigError) -> String? {
+        guard let raw else { return nil }
+        for file in ["swagger-ui-bundle.js", "swagger-ui.css"] where !FileManager.default.isReadableFile(atPath: raw + "/" + file) {
+            throw ConfigError(variable, "\"\(raw)\" has no readable \(file) (point it at a swagger-ui-dist folder)")
+        }
+        return raw
+    }
+
+    /// Whether `host` (a listen address) is this machine only: development must never listen
+    /// beyond it, since it signs tokens with the published development key.
+    static func isLoopback(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.lowercased() == "localhost" { return true }
+        return IPAddress(bare)?.kind == .loopback
     }
 
     /// True when the `Host` header value (with or without a port) names an allowed host.

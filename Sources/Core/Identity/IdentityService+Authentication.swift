@@ -73,8 +73,14 @@ extension IdentityService {
 
     /// Counts a request against the caller's budget (per user, or per IP when anonymous).
     public func spendRequestBudget(principal: Principal?, ip: String) async throws {
-        let key = principal.map { "user:\($0.userID.uuidString.lowercased())" } ?? "anonymous:\(ip)"
+        let key = principal.map { "user:\($0.userID.uuidString.lowercased())" } ?? "anonymous:\(Throttle.network(of: ip))"
         try await throttle.spend(key, limit: Self.userRequestLimit)
+    }
+
+    /// Counts a call to an authentication endpoint (login, refresh, register, ...) against the
+    /// caller's address (an IPv6 caller's /64).
+    func spendAuthenticationBudget(ip: String) async throws(IdentityError) {
+        try await throttle.spend("auth-ip:\(Throttle.network(of: ip))", limit: Self.authenticationRequestLimit)
     }
 
     private static func subscription(_ status: String?, _ trialEnds: Date?, _ subscribed: Bool?) -> Subscription? {

@@ -71,12 +71,14 @@ extension IdentityService {
     }
 
     /// The user id for correct credentials of an active account. Failures are throttled per (IP,
-    /// e-mail), counted, and logged in the organizations of the account they were aimed at.
+    /// e-mail), counted, and logged in the organizations of the account they were aimed at. The
+    /// attempt is reserved in the failure budget before the password is checked, and given back
+    /// when it was right: parallel guesses get no more evaluations than sequential ones.
     func checkCredentials(email rawEmail: String, password: String, ip: String) async throws -> UUID {
-        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        try await spendAuthenticationBudget(ip: ip)
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let failureKey = "login-fail:\(ip):\(email)"
-        try await throttle.ensureBelow(failureKey, limit: Self.loginFailureLimit)
+        let failureKey = "login-fail:\(Throttle.network(of: ip)):\(email)"
+        let attempt = try await throttle.reserve(failureKey, limit: Self.loginFailureLimit)
 
         let rows = try await postgres.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
         var account: (id: UUID, hash: String, active: Bool)?
@@ -85,9 +87,11 @@ extension IdentityService {
         let stored: String
         if let account { stored = account.hash } else { stored = try await decoyHash.value }
         let matches = try await hasher.verify(password, against: stored)
-        if let account, account.active, matches { return account.id }
+        if let account, account.active, matches {
+            await throttle.release(attempt)
+            return account.id
+        }
 
-        await throttle.record(failureKey)
         if let account {
             let reason = matches ? "inactive" : "bad_password"
             try await postgres.transaction(logger: logger) { connection in

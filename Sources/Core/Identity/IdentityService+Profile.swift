@@ -36,14 +36,14 @@ extension IdentityService {
     /// family and every other browser session of the user.
     public func changePassword(_ principal: Principal, current: String, new: String, ip: String) async throws {
         let failureKey = "password-fail:\(principal.userID.uuidString.lowercased())"
-        try await throttle.ensureBelow(failureKey, limit: Self.loginFailureLimit)
+        let attempt = try await throttle.reserve(failureKey, limit: Self.loginFailureLimit)
         let rows = try await postgres.query("SELECT password_hash FROM users WHERE id = \(principal.userID)", logger: logger)
         var stored = ""
         for try await hash in rows.decode(String.self) { stored = hash }
         guard try await hasher.verify(current, against: stored) else {
-            await throttle.record(failureKey)
             throw IdentityError.validation(["current_password": ["Your old password was entered incorrectly. Please enter it again."]])
         }
+        await throttle.release(attempt)
         try Self.validatedPassword(new, email: principal.email, field: "new_password")
         let hash = try await hasher.hash(new)
         let keptSession: String? = if case .session(let tokenHash) = principal.credential { tokenHash } else { nil }
@@ -116,11 +116,11 @@ extension IdentityService {
                     AuditEvent(
                         organizationID: organization,
                         actorID: nil,
+                        system: .operator,
                         action: active ? "user.activated" : "user.deactivated",
                         targetType: "user",
                         targetID: userID.uuidString.lowercased(),
-                        ip: "",
-                        metadata: ["by": "operator"]
+                        ip: ""
                     ),
                     on: connection,
                     logger: logger

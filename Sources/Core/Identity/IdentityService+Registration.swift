@@ -17,7 +17,7 @@ extension IdentityService {
         organizationName rawOrganization: String,
         ip: String
     ) async throws -> Registration {
-        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        try await spendAuthenticationBudget(ip: ip)
         var errors: [String: [String]] = [:]
         let email = Self.collect(&errors) { () throws(IdentityError) in try Self.normalizedEmail(rawEmail) } ?? ""
         let fullName = Self.collect(&errors) { () throws(IdentityError) in

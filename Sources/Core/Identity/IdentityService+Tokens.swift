@@ -5,7 +5,7 @@ extension IdentityService {
     /// `auth/token/refresh/`: spends the refresh token and issues a new pair in the same family.
     /// Presenting a token that was already spent is taken as theft: the whole family is revoked.
     public func refresh(_ token: String, ip: String) async throws -> TokenPair {
-        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        try await spendAuthenticationBudget(ip: ip)
         let claims = try await tokens.verify(token, as: .refresh)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
@@ -62,7 +62,7 @@ extension IdentityService {
 
     /// `auth/token/verify/`: whether a token (access or refresh) is genuine, unexpired and not revoked.
     public func verify(_ token: String, ip: String) async throws {
-        try await throttle.spend("auth-ip:\(ip)", limit: Self.authenticationRequestLimit)
+        try await spendAuthenticationBudget(ip: ip)
         let claims = try await tokens.verify(token, as: nil)
         guard let familyID = UUID(uuidString: claims.familyID) else { throw IdentityError.invalidToken }
         let rows = try await postgres.query(

@@ -1,66 +1,117 @@
+import Foundation
 import Logging
 
 /// Request budgets kept in Redis, so every API replica counts against the same numbers. Fixed
 /// windows: simple, one round trip, and the window's remaining time is an honest `Retry-After`.
 ///
-/// If Redis is unreachable the budget is not enforced (logged as an error): refusing every login
-/// because the counter store is down would turn a Redis outage into a full outage.
+/// Budgets that guard a password check are reserved before the check, atomically: of 30 parallel
+/// guesses at one address's password, only as many as the budget allows are evaluated at all, and
+/// a successful check gives its reservation back. While Redis is unreachable the same limits hold
+/// per process (`LocalWindows`), so an outage of the counter store never switches them off.
 public struct Throttle: Sendable {
     let redis: RedisClient
     let window: Duration
     let logger: Logger
+    let fallback: LocalWindows
 
     public init(redis: RedisClient, window: Duration, logger: Logger) {
         self.redis = redis
         self.window = window
         self.logger = logger
+        self.fallback = LocalWindows()
+    }
+
+    /// A budget unit taken by `reserve`; `release` gives it back.
+    public struct Reservation: Sendable {
+        let key: String
+        let local: Bool
     }
 
     /// Counts one request against `key`; throws `throttled` once more than `limit` arrive in a window.
     public func spend(_ key: String, limit: Int) async throws(IdentityError) {
-        guard let (count, remainingMilliseconds) = await count(key, increment: true) else { return }
-        if count > limit { throw .throttled(retryAfter: Self.seconds(remainingMilliseconds)) }
+        let (count, remaining) = await apply(.spend, key, limit: limit)
+        if count > limit { throw .throttled(retryAfter: Self.seconds(remaining)) }
     }
 
-    /// Throws `throttled` when `key` has already reached `limit` in this window, without counting.
-    public func ensureBelow(_ key: String, limit: Int) async throws(IdentityError) {
-        guard let (count, remainingMilliseconds) = await count(key, increment: false) else { return }
-        if count >= limit { throw .throttled(retryAfter: Self.seconds(remainingMilliseconds)) }
+    /// Takes one unit of `key`'s budget if any is left in this window (else throws `throttled`),
+    /// in one atomic step: concurrent callers can never take more than `limit`.
+    public func reserve(_ key: String, limit: Int) async throws(IdentityError) -> Reservation {
+        let (count, remaining, local) = await applyReporting(.reserve, key, limit: limit)
+        if count > limit { throw .throttled(retryAfter: Self.seconds(remaining)) }
+        return Reservation(key: key, local: local)
     }
 
-    /// Counts one event (such as a failed login) against `key`.
-    public func record(_ key: String) async {
-        _ = await count(key, increment: true)
+    /// Gives a reserved unit back (the attempt it guarded succeeded).
+    public func release(_ reservation: Reservation) async {
+        if reservation.local {
+            fallback.release("throttle:" + reservation.key)
+            return
+        }
+        _ = await apply(.release, reservation.key, limit: 0)
+    }
+
+    /// The client address budgets count: IPv4 as it is, IPv6 by its /64 (one customer's network
+    /// hands out a /64, so counting single addresses there would count nothing).
+    public static func network(of address: String) -> String {
+        guard let parsed = IPAddress(address) else { return address }
+        if parsed.isIPv6 {
+            // An IPv4-mapped client is that IPv4 address.
+            if parsed.bytes.prefix(10).allSatisfy({ $0 == 0 }) && parsed.bytes[10] == 0xFF && parsed.bytes[11] == 0xFF {
+                return IPAddress(bytes: Array(parsed.bytes.suffix(4)))?.description ?? address
+            }
+            let prefix = Array(parsed.bytes.prefix(8)) + Array(repeating: 0, count: 8)
+            return (IPAddress(bytes: prefix)?.description ?? address) + "/64"
+        }
+        return parsed.description
+    }
+
+    enum Operation: String {
+        /// Count, then compare: the request that goes over is refused.
+        case spend
+        /// Compare, then count only if below: nothing is counted for a refused request.
+        case reserve
+        case release
     }
 
     private static let script = RedisScript(
         """
-        local count
-        if ARGV[2] == '1' then
-            count = redis.call('INCR', KEYS[1])
-            if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-        else
-            count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if ARGV[2] == 'reserve' and count >= tonumber(ARGV[3]) then
+            return {count + 1, redis.call('PTTL', KEYS[1])}
         end
+        if ARGV[2] == 'release' then
+            if count > 0 then redis.call('DECR', KEYS[1]) end
+            return {count - 1, redis.call('PTTL', KEYS[1])}
+        end
+        count = redis.call('INCR', KEYS[1])
+        if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
         return {count, redis.call('PTTL', KEYS[1])}
         """
     )
 
-    private func count(_ key: String, increment: Bool) async -> (Int, Int)? {
-        let milliseconds = Int(window.components.seconds) * 1000 + Int(window.components.attoseconds / 1_000_000_000_000_000)
+    private func apply(_ operation: Operation, _ key: String, limit: Int) async -> (Int, Int) {
+        let (count, remaining, _) = await applyReporting(operation, key, limit: limit)
+        return (count, remaining)
+    }
+
+    /// The count after the operation (a refused reservation reports `limit + 1`), the window's
+    /// remaining milliseconds, and whether the per-process fallback answered.
+    private func applyReporting(_ operation: Operation, _ key: String, limit: Int) async -> (Int, Int, Bool) {
+        let milliseconds = Int(window.seconds * 1000)
         do {
             let reply = try await redis.evaluate(
                 Self.script,
                 keys: ["throttle:" + key],
-                arguments: [milliseconds, increment ? "1" : "0"]
+                arguments: [milliseconds, operation.rawValue, limit]
             )
             guard let values = reply.array, values.count == 2, let count = values[0].int, let ttl = values[1].int else {
-                return nil
+                throw RedisError.unexpectedReply("throttle script returned \(reply)")
             }
-            return (count, max(ttl, 0))
+            return (count, max(ttl, 0), false)
         } catch {
-            logger.error("throttle unavailable; request allowed", metadata: ["error": "\(error)"])
-            return nil
+            logger.error("throttle store unavailable; limiting per process", metadata: ["error": "\(error)"])
+            let (count, remaining) = fallback.apply(operation, "throttle:" + key, limit: limit, window: window)
+            return (count, remaining, true)
         }
     }
 

@@ -15,28 +15,29 @@ public struct DependencyStatus: Equatable, Sendable {
 }
 
 extension Infrastructure {
-    /// Asks PostgreSQL (`SELECT 1`) and Redis (`PING`) at once, each bounded by `timeout`.
-    public func probe(timeout: Duration = .seconds(2)) async -> DependencyStatus {
-        async let postgresFailure = postgresFailure(within: timeout)
+    /// Asks PostgreSQL (`SELECT 1`) and Redis (`PING`) through the pools that serve requests, at
+    /// once, each bounded by `timeout`. A probe runs every few seconds on every replica, so it opens
+    /// no connection of its own. `explain` (the operator's `check` command) adds, when the pool
+    /// fails, a direct connection that says why (refused, bad password, ...): the pool only waits.
+    public func probe(timeout: Duration = .seconds(2), explain: Bool = false) async -> DependencyStatus {
+        async let postgresFailure = postgresFailure(within: timeout, explain: explain)
         async let redisFailure = Self.failure(within: timeout) { [redis] in
             try await redis.ping()
         }
         return await DependencyStatus(postgres: postgresFailure, redis: redisFailure)
     }
 
-    /// The pool is what serves requests, so it is what must answer. When the server is down the pool
-    /// only waits, so a direct connection runs alongside to say why (refused, bad password, ...).
-    private func postgresFailure(within timeout: Duration) async -> String? {
-        async let direct = Self.failure(within: timeout) { [database, logger] in
+    private func postgresFailure(within timeout: Duration, explain: Bool) async -> String? {
+        let pooled = await Self.failure(within: timeout) { [postgres, logger] in
+            _ = try await postgres.query("SELECT 1", logger: logger)
+        }
+        guard let pooled, explain else { return pooled }
+        let direct = await Self.failure(within: timeout) { [database, logger] in
             try await PostgresConnection.withConnection(to: database, logger: logger) { connection in
                 _ = try await connection.query("SELECT 1", logger: logger)
             }
         }
-        let pooled = await Self.failure(within: timeout) { [postgres, logger] in
-            _ = try await postgres.query("SELECT 1", logger: logger)
-        }
-        guard let pooled else { return nil }
-        return await direct ?? pooled
+        return direct ?? pooled
     }
 
     private static func failure(

@@ -9,7 +9,7 @@ public struct Infrastructure: Sendable {
     public let postgres: PostgresClient
     public let redis: RedisClient
     let database: DatabaseSettings
-    let logger: Logger
+    public let logger: Logger
 
     /// `applicationName` shows up in `pg_stat_activity`, e.g. `auditmate-api`.
     public init(config: AppConfig, applicationName: String, logger: Logger) {

@@ -124,7 +124,7 @@ extension OrganizationService {
     public func acceptInvitation(token: String, password: String?, fullName: String?, caller: Principal?, ip: String) async throws
         -> AcceptedInvitation
     {
-        try await identity.throttle.spend("auth-ip:\(ip)", limit: IdentityService.authenticationRequestLimit)
+        try await identity.spendAuthenticationBudget(ip: ip)
         let invalid = IdentityError.validation(["token": ["This invitation is invalid or has expired."]])
         return try await postgres.transaction(logger: logger) { connection in
             let rows = try await connection.query(

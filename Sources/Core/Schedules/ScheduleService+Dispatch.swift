@@ -78,6 +78,20 @@ extension ScheduleService {
                 """,
                 logger: logger
             )
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: schedule.organizationID,
+                    actorID: nil,
+                    system: .beat,
+                    action: "schedule.skipped",
+                    targetType: "schedule",
+                    targetID: id.uuidString.lowercased(),
+                    ip: "",
+                    metadata: ["reason": skip.rawValue, "slot": slot.formatted(.iso8601)]
+                ),
+                on: connection,
+                logger: logger
+            )
             logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(id)", "reason": "\(skip.rawValue)"])
             return nil
         }
@@ -95,6 +109,20 @@ extension ScheduleService {
                 last_skip_reason = NULL, last_skipped_at = NULL
             WHERE id = \(id)
             """,
+            logger: logger
+        )
+        try await AuditLog.record(
+            AuditEvent(
+                organizationID: schedule.organizationID,
+                actorID: nil,
+                system: .beat,
+                action: "audit.scheduled",
+                targetType: "audit",
+                targetID: auditID.uuidString.lowercased(),
+                ip: "",
+                metadata: ["schedule": id.uuidString.lowercased(), "slot": slot.formatted(.iso8601)]
+            ),
+            on: connection,
             logger: logger
         )
         let audits = self.audits

@@ -36,6 +36,19 @@ extension Security {
                 #expect([.badRequest, .notFound].contains(against.status), "\(against.text)")
                 let report = try await api.request(.get, "/api/v1/reports/-1/download/", token: admin.access)
                 #expect(report.status == .notFound, "\(report.text)")
+                for evidence in ["abc", "99999999999999999999", "-1", "1e308"] {
+                    let row = try await api.request(.get, "/api/v1/audits/\(UUID())/evidence/\(evidence)/", token: admin.access)
+                    #expect(row.status == .notFound, "\(evidence): \(row.text)")
+                }
+                // A cron step that would overflow arithmetic is just a step past the field's end.
+                let cron = try await api.request(
+                    .post,
+                    "/api/v1/schedules/",
+                    json: ["name": "x", "cron": "*/9223372036854775807 * * * *", "timezone": "UTC"],
+                    token: admin.access
+                )
+                #expect(cron.status == .created, "\(cron.text)")
+                #expect(try await api.request(.get, "/api/v1/healthz/", token: admin.access).status == .notFound, "still serving")
             }
         }
     }

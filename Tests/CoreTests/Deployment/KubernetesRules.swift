@@ -20,7 +20,8 @@ enum KubernetesRules {
         }
         var extra: [String] = []
         switch kind {
-        case "Deployment":
+        case "Deployment", "StatefulSet":
+            if kind == "StatefulSet" { require("spec.serviceName") }
             require("spec.selector.matchLabels")
             require("spec.template.metadata.labels")
             extra += podProblems(object.object(at: "spec.template.spec"))
