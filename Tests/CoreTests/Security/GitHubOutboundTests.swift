@@ -204,6 +204,30 @@ extension Security {
             #expect(refused?.message == "could not connect to the GitHub host")
         }
 
+        @Test func theSharedCacheKeepsOnlySmallBodiesAndOnlyForADay() async throws {
+            let (client, redis) = Self.client()
+            let (fake, credential) = try await Self.fake()
+            defer {
+                fake.shutdown()
+                Task { try? await redis.close() }
+            }
+            let large = #"{"padding": ["# + Array(repeating: #""padding-padding-padding-padding""#, count: 10_000).joined(separator: ",") + "]}"
+            fake.configure {
+                $0.resources["/orgs/acme/large"] = .json(large)
+                $0.set("/orgs/acme", json: ["login": "acme"])
+            }
+            _ = try await client.get("/orgs/acme/large", credential: credential)
+            _ = try await client.get("/orgs/acme/large", credential: credential)
+            #expect(fake.requests.filter { $0.path == "/orgs/acme/large" }.allSatisfy { $0.headers["if-none-match"] == nil }, "not cached")
+
+            _ = try await client.get("/orgs/acme", credential: credential)
+            let second = try await client.get("/orgs/acme", credential: credential)
+            #expect(second.revalidated)
+            let key = GitHubResponseCache(redis: redis, logger: Logger(label: "t")).key(fake.apiURL + "/orgs/acme", credential)
+            let ttl = try #require(try await redis.send("TTL", key).int)
+            #expect((1...86_400).contains(ttl))
+        }
+
         @Test func aSpentRateLimitStopsCallsAtOnce() async throws {
             let (client, redis) = Self.client(GitHubSettings(concurrencyPerCredential: 4, rateLimitReserve: 0, allowsLoopback: true))
             let (fake, credential) = try await Self.fake()
