@@ -29,7 +29,8 @@ struct WorkerService: Service {
         let deadline = ContinuousClock.now + startupPatience
         var delay = Duration.milliseconds(250)
         while true {
-            let status = await infrastructure.probe()
+            // Explained: the reason (refused, bad password, ...) is what an operator needs here.
+            let status = await infrastructure.probe(explain: true)
             if status.isReady { return }
             let reasons = ["postgres": status.postgres, "redis": status.redis].compactMapValues { $0 }
             guard ContinuousClock.now + delay < deadline else {

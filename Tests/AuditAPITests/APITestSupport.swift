@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Core
 import Foundation
 import HTTPTypes
@@ -45,6 +46,48 @@ enum HTTPProbe {
             return (Int(response.head.status.code), response.body.map { String(buffer: $0) } ?? "")
         } catch {
             try? await client.shutdown()
+            throw error
+        }
+    }
+}
+
+/// Requests sent at the same time over connections of their own: the test server's client holds one
+/// connection, which would serialize them, and races are what these tests are about.
+enum ParallelRequests {
+    static func send(
+        _ count: Int,
+        port: Int,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        json: @escaping @Sendable (Int) -> [String: any Sendable],
+        token: String? = nil,
+        forwardedFor: String
+    ) async throws -> [(status: Int, body: String)] {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        do {
+            let results = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        var request = HTTPClientRequest(url: "http://localhost:\(port)\(path)")
+                        request.method = .init(rawValue: method.rawValue)
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.headers.add(name: "X-Forwarded-For", value: forwardedFor)
+                        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json(index))))
+                        let response = try await http.execute(request, timeout: .seconds(120))
+                        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+                    }
+                }
+                var all: [(Int, String)] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            try await http.shutdown()
+            return results.map { (status: $0.0, body: $0.1) }
+        } catch {
+            try? await http.shutdown()
             throw error
         }
     }

@@ -13,7 +13,7 @@ import Testing
 struct ProcessLifecycleTests {
     let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditAPI")
 
-    static let productionSecrets = TestEnvironment.productionSettings
+    static var productionSecrets: [String: String] { TestEnvironment.productionSettings }
 
     @Test func malformedConfigurationStopsWithOneLine() async throws {
         let database = TestEnvironment.adminDatabase
@@ -96,7 +96,9 @@ struct ProcessLifecycleTests {
         let database = try await TestDatabase.migrated()
         var environment = TestEnvironment.processEnvironment(database: database)
         environment["PORT"] = String(try freeLoopbackPort())
-        environment["HOST"] = "0.0.0.0"  // as in the image: the probe goes to loopback
+        // As in the image (production listens on every interface): the probe goes to loopback.
+        environment.merge(Self.productionSecrets) { _, new in new }
+        environment["HOST"] = "0.0.0.0"
         let server = try ChildProcess(binary, environment: environment)
         do {
             try await eventually("AuditAPI did not start listening") {

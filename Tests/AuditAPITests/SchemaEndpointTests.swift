@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import OpenAPIKit30
+import TestSupport
 import Testing
 import Yams
 
@@ -34,12 +35,15 @@ struct SchemaEndpointTests {
     }
 
     @Test func docsPageLoadsSwaggerUIForTheSchema() async throws {
-        try await withAPI { client, _ in
+        let directory = try #require(TestEnvironment.swaggerUIDirectory, "the test command installs Swagger UI")
+        try await withAPI(extra: ["SWAGGER_UI_DIR": directory]) { client, _ in
             let page = try await client.execute(uri: "/api/docs/", method: .get)
             #expect(page.status == .ok)
             #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
-            #expect(page.text.contains("SwaggerUIBundle"))
-            #expect(page.text.contains("url: \"/api/schema/\""))
+            #expect(page.text.contains("/api/docs/swagger-ui-bundle.js"))
+            let initializer = try await client.execute(uri: "/api/docs/swagger-initializer.js", method: .get)
+            #expect(initializer.text.contains("SwaggerUIBundle"))
+            #expect(initializer.text.contains("url: \"/api/schema/\""))
         }
     }
 

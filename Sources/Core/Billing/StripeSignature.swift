@@ -17,8 +17,9 @@ public enum StripeSignature {
             if pair[0] == "t" { timestamp = pair[1] }
             if pair[0] == "v1", let bytes = hexBytes(pair[1]) { signatures.append(bytes) }
         }
-        guard let timestamp, let seconds = TimeInterval(timestamp), !signatures.isEmpty else { return false }
-        guard abs(now.timeIntervalSince1970 - seconds) <= tolerance else { return false }
+        guard let timestamp, let seconds = OutsideValue.integer(timestamp, in: 0...OutsideValue.latestEpochSeconds), !signatures.isEmpty
+        else { return false }
+        guard abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= tolerance else { return false }
         let signedPayload = Array((timestamp + ".").utf8) + body
         for secret in secrets {
             let key = SymmetricKey(data: Array(secret.utf8))

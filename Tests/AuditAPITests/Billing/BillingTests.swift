@@ -221,8 +221,8 @@ struct BillingTests {
             let changes =
                 (try log.json()["results"] as? [[String: Any]])?.filter { $0["action"] as? String == "subscription.updated" } ?? []
             #expect(changes.count == 1, "only the deletion changed anything; the older events were ignored")
-            #expect((changes.first?["metadata"] as? [String: String])?["actor"] == "stripe")
-            #expect(changes.first?["actor"] is NSNull)
+            #expect((changes.first?["actor"] as? [String: Any])?["name"] as? String == "stripe")
+            #expect((changes.first?["actor"] as? [String: Any])?["type"] as? String == "system")
 
             let recorded = try await TestDatabase.withConnection(config.database) { connection in
                 let rows = try await connection.query("SELECT count(*) FROM stripe_events", logger: Logger(label: "t"))

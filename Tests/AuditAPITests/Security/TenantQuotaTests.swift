@@ -17,14 +17,17 @@ extension Security {
         @Test func theSixthActiveAuditIsTooManyAndCountsStayExact() async throws {
             try await AuditTestBed.run(worker: false) { bed in
                 // Started in parallel: the organization's lock makes them count one at a time.
-                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
-                    for _ in 0..<8 { group.addTask { try await bed.start().status } }
-                    var all: [HTTPResponse.Status] = []
-                    for try await status in group { all.append(status) }
-                    return all
-                }
-                #expect(statuses.filter { $0 == .accepted }.count == 5)
-                #expect(statuses.filter { $0 == .tooManyRequests }.count == 3)
+                let statuses = try await ParallelRequests.send(
+                    8,
+                    port: try #require(bed.api.client.port),
+                    .post,
+                    "/api/v1/audits/start/",
+                    json: { _ in [:] },
+                    token: bed.admin.access,
+                    forwardedFor: bed.api.address
+                ).map(\.status)
+                #expect(statuses.filter { $0 == 202 }.count == 5, "\(statuses)")
+                #expect(statuses.filter { $0 == 429 }.count == 3, "\(statuses)")
 
                 let refused = try await bed.start()
                 #expect(refused.status == .tooManyRequests)
@@ -49,18 +52,16 @@ extension Security {
                 let first = try await api.request(.post, path, token: admin.access)
                 #expect(first.status == .accepted)
                 let id = try #require(try first.json()["id"] as? String)
-                let again = try await withThrowingTaskGroup(of: (HTTPResponse.Status, String?).self) { group in
-                    for _ in 0..<5 {
-                        group.addTask {
-                            let response = try await api.request(.post, path, token: admin.access)
-                            return (response.status, try response.json()["id"] as? String)
-                        }
-                    }
-                    var all: [(HTTPResponse.Status, String?)] = []
-                    for try await result in group { all.append(result) }
-                    return all
-                }
-                #expect(again.allSatisfy { $0.0 == .ok && $0.1 == id })
+                let again = try await ParallelRequests.send(
+                    5,
+                    port: try #require(api.client.port),
+                    .post,
+                    path,
+                    json: { _ in [:] },
+                    token: admin.access,
+                    forwardedFor: api.address
+                )
+                #expect(again.allSatisfy { $0.status == 200 && $0.body.contains(id) }, "\(again)")
                 let listed = try await api.request(.get, path, token: admin.access)
                 #expect(try listed.json()["count"] as? Int == 1)
             }

@@ -51,7 +51,7 @@ struct DeploymentCheckTests {
             }
         }
         let services = objects.filter { $0["kind"] as? String == "Service" }
-        let podLabels = objects.filter { $0["kind"] as? String == "Deployment" }.compactMap {
+        let podLabels = objects.filter { ["Deployment", "StatefulSet"].contains($0["kind"] as? String ?? "") }.compactMap {
             $0.object(at: "spec.template.metadata.labels") as? [String: String]
         }
         for service in services {
