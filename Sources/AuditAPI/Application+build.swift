@@ -87,7 +87,9 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
 
     var services = infrastructure.services + [auditEvents]
     if config.isProduction {
-        services.append(MetricsListener.application(registry: metrics, host: config.http.host, port: config.http.metricsPort, logger: logger))
+        services.append(
+            MetricsListener.application(registry: metrics, host: config.http.host, port: config.http.metricsPort, logger: logger)
+        )
     }
     var app = Application(
         router: router,

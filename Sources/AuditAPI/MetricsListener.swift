@@ -18,6 +18,10 @@ enum MetricsListener {
         }
         var metricsLogger = logger
         metricsLogger[metadataKey: "listener"] = "metrics"
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: nil), logger: metricsLogger)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            logger: metricsLogger
+        )
     }
 }

@@ -61,7 +61,19 @@ enum ParallelRequests {
         _ path: String,
         json: @escaping @Sendable (Int) -> [String: any Sendable],
         token: String? = nil,
-        forwardedFor: String
+        forwardedFor address: String
+    ) async throws -> [(status: Int, body: String)] {
+        try await send(count, port: port, method, path, json: json, token: token, forwardedFor: { _ in address })
+    }
+
+    static func send(
+        _ count: Int,
+        port: Int,
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        json: @escaping @Sendable (Int) -> [String: any Sendable],
+        token: String? = nil,
+        forwardedFor: @escaping @Sendable (Int) -> String
     ) async throws -> [(status: Int, body: String)] {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: count)
@@ -73,7 +85,7 @@ enum ParallelRequests {
                         var request = HTTPClientRequest(url: "http://localhost:\(port)\(path)")
                         request.method = .init(rawValue: method.rawValue)
                         request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(name: "X-Forwarded-For", value: forwardedFor)
+                        request.headers.add(name: "X-Forwarded-For", value: forwardedFor(index))
                         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
                         request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json(index))))
                         let response = try await http.execute(request, timeout: .seconds(120))

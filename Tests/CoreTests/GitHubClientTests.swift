@@ -111,7 +111,8 @@ struct GitHubClientTests {
         await #expect {
             try await client.get("/orgs/acme", credential: credential)
         } throws: { error in
-            (error as? GitHubError)?.kind == .rateLimited && (error as? GitHubError)?.retryAt == Date(timeIntervalSince1970: TimeInterval(reset))
+            (error as? GitHubError)?.kind == .rateLimited
+                && (error as? GitHubError)?.retryAt == Date(timeIntervalSince1970: TimeInterval(reset))
         }
 
     }

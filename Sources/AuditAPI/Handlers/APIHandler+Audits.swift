@@ -56,7 +56,11 @@ extension APIHandler {
     }
 
     func getEvidence(_ input: Operations.GetEvidence.Input) async throws -> Operations.GetEvidence.Output {
-        let evidence = try await audits.evidence(try scope.authenticated(), auditID: try UUID(pathParameter: input.path.id), id: input.path.evidenceId)
+        let evidence = try await audits.evidence(
+            try scope.authenticated(),
+            auditID: try UUID(pathParameter: input.path.id),
+            id: input.path.evidenceId
+        )
         return .ok(.init(body: .json(.init(evidence))))
     }
 

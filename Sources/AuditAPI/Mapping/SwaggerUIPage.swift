@@ -20,7 +20,9 @@ struct SwaggerUIPage: Sendable {
         var assets: [String: (type: String, bytes: [UInt8])] = [:]
         for name in ["swagger-ui.css", "swagger-ui-bundle.js"] {
             let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
-            assets[name] = (name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8", Array(try Data(contentsOf: url)))
+            assets[name] = (
+                name.hasSuffix(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8", Array(try Data(contentsOf: url))
+            )
         }
         assets["swagger-initializer.js"] = ("text/javascript; charset=utf-8", Array(Self.initializer.utf8))
         self.assets = assets
@@ -60,7 +62,9 @@ struct SwaggerUIPage: Sendable {
             for (method, operation) in (item as? [String: Any] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 guard let operation = operation as? [String: Any] else { continue }
                 let summary = operation["summary"] as? String ?? ""
-                rows.append("<tr><td>\(escape(method.uppercased()))</td><td><code>\(escape(path))</code></td><td>\(escape(summary))</td></tr>")
+                rows.append(
+                    "<tr><td>\(escape(method.uppercased()))</td><td><code>\(escape(path))</code></td><td>\(escape(summary))</td></tr>"
+                )
             }
         }
         return """

@@ -212,7 +212,10 @@ public struct AuditScanner: Sendable {
             let definition = check.definition
             let verdict = check.evaluate(input)
             let used = check.requests(for: unit.target) + followUp
-            let json = EvidenceHash.responsesJSON(used.flatMap { answers[$0]?.responses ?? [] }, limit: min(github.settings.maxResponseBytes, EvidenceHash.largestRowBodies))
+            let json = EvidenceHash.responsesJSON(
+                used.flatMap { answers[$0]?.responses ?? [] },
+                limit: min(github.settings.maxResponseBytes, EvidenceHash.largestRowBodies)
+            )
             return EvidenceRow(
                 definition: definition,
                 resource: unit.target.resource,

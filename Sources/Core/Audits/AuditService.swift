@@ -70,12 +70,13 @@ public struct AuditService: Sendable {
         if !errors.isEmpty { throw AuditError.validation(errors) }
 
         let audit = try await postgres.transaction(logger: logger) { connection in
-            // The organization's row is the lock that makes concurrent starts count one at a time.
+            // The organization's row is the lock that makes concurrent starts count one at a time. The
+            // count is a statement of its own: under READ COMMITTED it then sees the audits that the
+            // transaction holding the lock before us committed (a subquery of the locking statement
+            // would read the snapshot from before the wait).
+            try await connection.query("SELECT 1 FROM organizations WHERE id = \(organizationID) FOR UPDATE", logger: logger)
             let active = try await connection.query(
-                """
-                SELECT (SELECT count(*) FROM audits WHERE organization_id = o.id AND status IN ('PENDING', 'RUNNING'))
-                FROM organizations o WHERE o.id = \(organizationID) FOR UPDATE
-                """,
+                "SELECT count(*) FROM audits WHERE organization_id = \(organizationID) AND status IN ('PENDING', 'RUNNING')",
                 logger: logger
             )
             for try await count in active.decode(Int.self) where count >= maxActiveAudits {

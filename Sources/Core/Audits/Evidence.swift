@@ -124,9 +124,12 @@ public enum EvidenceHash {
         }
         var total = bodies.reduce(0) { $0 + $1.utf8.count }
         var omitted = Set<Int>()
-        while total > limit, let largest = bodies.indices.filter({ !omitted.contains($0) }).max(by: { bodies[$0].utf8.count < bodies[$1].utf8.count }) {
+        while total > limit,
+            let largest = bodies.indices.filter({ !omitted.contains($0) }).max(by: { bodies[$0].utf8.count < bodies[$1].utf8.count })
+        {
             let body = responses[largest].body
-            let summary = "omitted: \(body.count) bytes, sha256 \(Hex.encode(SHA256.hash(data: body))) (larger than the evidence kept per check)"
+            let summary =
+                "omitted: \(body.count) bytes, sha256 \(Hex.encode(SHA256.hash(data: body))) (larger than the evidence kept per check)"
             total += summary.utf8.count - bodies[largest].utf8.count
             bodies[largest] = summary
             omitted.insert(largest)

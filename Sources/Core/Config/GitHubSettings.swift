@@ -103,7 +103,8 @@ public struct GitHubSettings: Sendable {
         var hosts = Set<String>()
         for name in names {
             let host = name.lowercased()
-            guard !host.isEmpty, host.allSatisfy(allowed.contains), !host.hasPrefix("."), !host.hasSuffix("."), IPAddress.literal(host) == nil
+            guard !host.isEmpty, host.allSatisfy(allowed.contains), !host.hasPrefix("."), !host.hasSuffix("."),
+                IPAddress.literal(host) == nil
             else {
                 throw ConfigError("GITHUB_ENTERPRISE_HOSTS", "\"\(name)\" is not a host name (give names such as github.corp.example.com)")
             }

@@ -125,7 +125,7 @@ public final class GitHubClient: Sendable {
                     try checkSpent(credential)
                     return try await perform(request, base: credential.baseURL)
                 }
-            } catch where error.retryable && transientFailures + 1 < Self.transientAttempts {
+            } catch  where error.retryable && transientFailures + 1 < Self.transientAttempts {
                 transientFailures += 1
                 try? await Task.sleep(for: .milliseconds(200 << transientFailures))
                 continue
@@ -235,7 +235,8 @@ public final class GitHubClient: Sendable {
         guard let origin = Origin(url), origin == Origin(base), let components = URLComponents(string: url),
             let baseComponents = URLComponents(string: base)
         else { return false }
-        let prefix = baseComponents.percentEncodedPath.hasSuffix("/")
+        let prefix =
+            baseComponents.percentEncodedPath.hasSuffix("/")
             ? baseComponents.percentEncodedPath : baseComponents.percentEncodedPath + "/"
         let path = components.percentEncodedPath
         return prefix == "/" || path.hasPrefix(prefix)
@@ -266,7 +267,8 @@ public final class GitHubClient: Sendable {
         guard secondary else { return nil }
         let cap = settings.maxWait.seconds
         let factor = Double(1 << min(max(attempt, 0), 16))
-        let first = response.header("retry-after").flatMap({ OutsideValue.integer($0) }).map { Double(max(0, $0)) }
+        let first =
+            response.header("retry-after").flatMap({ OutsideValue.integer($0) }).map { Double(max(0, $0)) }
             ?? settings.secondaryLimitBackoff.seconds
         return .milliseconds(Int64(min(first * factor, cap) * 1000))
     }

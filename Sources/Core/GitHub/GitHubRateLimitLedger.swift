@@ -27,7 +27,9 @@ struct GitHubRateLimitLedger: Sendable {
     /// clamped to `maxWait` from now.
     func record(_ response: GitHubResponse, _ credential: GitHubCredential, now: Date = .now) async {
         guard let remaining = response.header("x-ratelimit-remaining").flatMap({ OutsideValue.integer($0, in: 0...100_000_000) }),
-            let announced = response.header("x-ratelimit-reset").flatMap({ OutsideValue.integer($0, in: 0...OutsideValue.latestEpochSeconds) })
+            let announced = response.header("x-ratelimit-reset").flatMap({
+                OutsideValue.integer($0, in: 0...OutsideValue.latestEpochSeconds)
+            })
         else { return }
         let reset = min(announced, Int(now.timeIntervalSince1970 + maxWait.seconds))
         do {

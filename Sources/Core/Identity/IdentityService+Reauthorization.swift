@@ -28,7 +28,8 @@ extension IdentityService {
             """,
             logger: logger
         )
-        for try await (active, live, role, status, trialEnds, subscribed) in rows.decode((Bool, Bool, String?, String?, Date?, Bool?).self) {
+        for try await (active, live, role, status, trialEnds, subscribed) in rows.decode((Bool, Bool, String?, String?, Date?, Bool?).self)
+        {
             guard active, live else { return nil }
             if principal.organizationID != nil && role == nil { return nil }
             let subscription = status.map {

@@ -222,14 +222,14 @@ public struct IntegrationService: Sendable {
         do {
             let memberships = try await github.getAll("/user/memberships/orgs?state=active", credential: credential)
             return logins(memberships) { ($0["organization"] as? [String: Any])?["login"] as? String }
-        } catch where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
+        } catch  where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
             // Fine-grained tokens and tokens without read:org may not read memberships.
         } catch {
             throw Self.refusal(error, field: "token", prefix: "GitHub: ")
         }
         do {
             return logins(try await github.getAll("/user/orgs", credential: credential)) { $0["login"] as? String }
-        } catch where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
+        } catch  where error.kind == .forbidden || error.kind == .notFound || error.kind == .ssoRequired {
             return []
         } catch {
             throw Self.refusal(error, field: "token", prefix: "GitHub: ")

@@ -162,7 +162,12 @@ public final class OutboundHTTPClient: Sendable {
                 throw OutboundError.tooLarge(limit: maxBodyBytes)
             }
             let body = try await response.body.collect(upTo: maxBodyBytes)
-            return OutboundResponse(url: request.url, status: Int(response.status.code), headers: response.headers, body: Array(buffer: body))
+            return OutboundResponse(
+                url: request.url,
+                status: Int(response.status.code),
+                headers: response.headers,
+                body: Array(buffer: body)
+            )
         } catch let error as OutboundError {
             throw error
         } catch is NIOTooManyBytesError {
@@ -199,7 +204,10 @@ public final class OutboundHTTPClient: Sendable {
             }
             var override = [host: address.description]
             if let rawHost, rawHost != host { override[rawHost] = address.description }
-            let created = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Self.configuration(dnsOverride: override))
+            let created = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                configuration: Self.configuration(dnsOverride: override)
+            )
             state.clients[key] = (created, state.clock)
             if state.clients.count > Self.pinnedClientLimit, let oldest = state.clients.min(by: { $0.value.used < $1.value.used }) {
                 state.clients[oldest.key] = nil

@@ -10,7 +10,8 @@ public enum OutsideValue {
 
     /// A decimal integer (optional sign, ASCII digits only, no spaces), nil when it does not fit
     /// in `range`.
-    public static func integer(_ text: some StringProtocol, in range: ClosedRange<Int> = -999_999_999_999_999...999_999_999_999_999) -> Int? {
+    public static func integer(_ text: some StringProtocol, in range: ClosedRange<Int> = -999_999_999_999_999...999_999_999_999_999) -> Int?
+    {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let digits = trimmed.hasPrefix("-") || trimmed.hasPrefix("+") ? trimmed.dropFirst() : Substring(trimmed)
         guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int(trimmed) else {

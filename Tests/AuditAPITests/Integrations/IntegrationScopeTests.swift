@@ -23,7 +23,9 @@ struct IntegrationScopeTests {
             func connect(_ token: String) async throws -> TestResponse {
                 try await api.request(.post, "/api/v1/integrations/github/", json: ["token": token], token: admin.access)
             }
-            fake.configure { $0.set("/user/memberships/orgs?state=active", json: [["state": "active", "organization": ["login": "acme"]]]) }
+            fake.configure {
+                $0.set("/user/memberships/orgs?state=active", json: [["state": "active", "organization": ["login": "acme"]]])
+            }
             let one = try await connect("ghp_oneOrg")
             #expect(one.status == .created, "\(one.text)")
             #expect(try one.json()["account"] as? String == "acme")

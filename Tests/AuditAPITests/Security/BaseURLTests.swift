@@ -49,7 +49,9 @@ extension Security {
             fake.configure { $0.grants["ghp_tenant"] = .init(login: "octocat") }
             try await withIdentityAPI(extra: Self.production(fake)) { api, config in
                 let admin = try await api.register()
-                for base in ["https://private.auditmate.test/api/v3", "https://metadata.auditmate.test", "https://loopback.auditmate.test/api/v3"] {
+                for base in [
+                    "https://private.auditmate.test/api/v3", "https://metadata.auditmate.test", "https://loopback.auditmate.test/api/v3",
+                ] {
                     let response = try await api.request(
                         .post,
                         "/api/v1/integrations/github/",

@@ -66,17 +66,27 @@ extension Security {
                 let single = try await api.request(.get, "\(path)\(id)/", token: admin.access)
                 #expect(single.status == .ok)
                 #expect(try single.json()["responses_omitted"] as? Bool == false)
-                #expect((try single.json()["responses"] as? [[String: Any]])?.first?["url"] as? String == "https://api.github.com/orgs/acme/repos")
+                #expect(
+                    (try single.json()["responses"] as? [[String: Any]])?.first?["url"] as? String
+                        == "https://api.github.com/orgs/acme/repos"
+                )
 
                 let second = try await api.request(.get, "\(path)?page=2", token: admin.access)
                 let small = try #require((try second.json()["results"] as? [[String: Any]])?.first)
                 #expect(small["responses_omitted"] as? Bool == false)
                 #expect((small["responses"] as? [Any])?.count == 1)
 
-                let verification = try await api.request(.get, "/api/v1/audits/\(audit.uuidString.lowercased())/verify/", token: admin.access)
+                let verification = try await api.request(
+                    .get,
+                    "/api/v1/audits/\(audit.uuidString.lowercased())/verify/",
+                    token: admin.access
+                )
                 #expect(verification.status == .ok)
                 #expect(try verification.json()["evidence_checked"] as? Int == 21)
-                #expect(try verification.json()["mismatches"] as? [Any] == nil || (try verification.json()["mismatches"] as? [Any])?.isEmpty == true)
+                #expect(
+                    try verification.json()["mismatches"] as? [Any] == nil
+                        || (try verification.json()["mismatches"] as? [Any])?.isEmpty == true
+                )
             }
         }
 

@@ -11,10 +11,13 @@ extension Security {
     /// holding while Redis is away.
     @Suite("throttle races")
     struct ThrottleRaceTests {
-        static func login(_ api: APIClient, _ email: String, _ password: String, from address: String? = nil) async throws -> HTTPResponse.Status {
+        static func login(_ api: APIClient, _ email: String, _ password: String, from address: String? = nil) async throws
+            -> HTTPResponse.Status
+        {
             var headers: HTTPFields = [:]
             if let address { headers[.xForwardedFor] = address }
-            return try await api.request(.post, "/api/v1/auth/token/", json: ["email": email, "password": password], headers: headers).status
+            return try await api.request(.post, "/api/v1/auth/token/", json: ["email": email, "password": password], headers: headers)
+                .status
         }
 
         @Test func thirtyParallelWrongPasswordsEvaluateAtMostFive() async throws {

@@ -63,7 +63,9 @@ extension Security {
                     environment: kit.environment
                 )
                 #expect(list.stdout.contains("1 dead letter(s) in scans"))
-                #expect(list.stdout.contains("\(taskID) audits.scan retries=0 [poison]: WorkerLostError: the task stopped its worker 5 times"))
+                #expect(
+                    list.stdout.contains("\(taskID) audits.scan retries=0 [poison]: WorkerLostError: the task stopped its worker 5 times")
+                )
             }
         }
 
@@ -101,10 +103,15 @@ extension Security {
 
             let last = try await runUntilStarted()
             defer { Task { await last.terminate() } }
-            try await eventually(timeout: .seconds(20), "the task did not finish: \(last.stderr)") { try await kit.field(key, "t") == "done" }
+            try await eventually(timeout: .seconds(20), "the task did not finish: \(last.stderr)") {
+                try await kit.field(key, "t") == "done"
+            }
             try await eventually { try await ResultBackend(redis: kit.redis).fetch(taskID: taskID)?["status"] == "SUCCESS" }
             #expect(try await kit.broker.deadLetterCount(queue: "diagnostics") == 0)
-            #expect(try await kit.redis.send("GET", kit.broker.keys.deliveries(tag: deliveryTag)).string == "4", "the shutdown did not count")
+            #expect(
+                try await kit.redis.send("GET", kit.broker.keys.deliveries(tag: deliveryTag)).string == "4",
+                "the shutdown did not count"
+            )
             try await eventually { try await kit.broker.pendingCounts() == (0, 0) as (Int, Int) }
             #expect(try await kit.broker.liveTaskIDs(among: [taskID]).isEmpty)
         }

@@ -50,7 +50,9 @@ extension Security {
                     #expect(try await kit.queuedMessages(task: "audits.scan", queue: "scans").isEmpty)
                     #expect(try await audits.reconcile() == 0, "within three visibility timeouts of the last heartbeat")
 
-                    try await eventually(timeout: .seconds(30), "the stuck audit was not published again") { try await audits.reconcile() == 1 }
+                    try await eventually(timeout: .seconds(30), "the stuck audit was not published again") {
+                        try await audits.reconcile() == 1
+                    }
                     #expect(Date().timeIntervalSince(died) >= Double(StalledScanBed.visibilityTimeout * 3) - 1)
                     let row = try await bed.auditRow()
                     #expect(row.status == "PENDING")
@@ -81,14 +83,18 @@ extension Security {
                 )
                 try await bed.sql("UPDATE audits SET heartbeat_at = \(now.addingTimeInterval(-5)) WHERE id = \(fresh)")
                 // Never heart-beat (started before the upgrade): its start time counts.
-                try await bed.sql("UPDATE audits SET heartbeat_at = NULL, started_at = \(now.addingTimeInterval(-60)) WHERE id = \(unknown)")
+                try await bed.sql(
+                    "UPDATE audits SET heartbeat_at = NULL, started_at = \(now.addingTimeInterval(-60)) WHERE id = \(unknown)"
+                )
                 try await Self.withServices(bed) { audits, _ in
                     #expect(try await audits.reconcile(now: now) == 2, "6 s without a heartbeat is three visibility timeouts")
                     let statuses = try await TestDatabase.withConnection(bed.database) { connection in
                         var statuses: [UUID: String] = [:]
-                        for try await (id, status) in try await connection.query("SELECT id, status FROM audits", logger: bed.logger).decode(
-                            (UUID, String).self
-                        ) {
+                        for try await (id, status) in try await connection.query("SELECT id, status FROM audits", logger: bed.logger)
+                            .decode(
+                                (UUID, String).self
+                            )
+                        {
                             statuses[id] = status
                         }
                         return statuses
@@ -106,17 +112,23 @@ extension Security {
                 let now = Date()
                 let stuck = try await IdentityFixtures.report(in: bed.organization, status: "RUNNING", database: bed.database)
                 let alive = try await IdentityFixtures.report(in: bed.organization, status: "RUNNING", database: bed.database)
-                try await bed.sql("UPDATE reports SET heartbeat_at = \(now.addingTimeInterval(-7)), enqueued_at = \(now) WHERE id = \(stuck)")
-                try await bed.sql("UPDATE reports SET heartbeat_at = \(now.addingTimeInterval(-1)), enqueued_at = \(now) WHERE id = \(alive)")
+                try await bed.sql(
+                    "UPDATE reports SET heartbeat_at = \(now.addingTimeInterval(-7)), enqueued_at = \(now) WHERE id = \(stuck)"
+                )
+                try await bed.sql(
+                    "UPDATE reports SET heartbeat_at = \(now.addingTimeInterval(-1)), enqueued_at = \(now) WHERE id = \(alive)"
+                )
                 try await Self.withServices(bed) { _, reports in
                     #expect(try await reports.reconcile(now: now) == 1)
                     let messages = try await bed.kit.queuedMessages(task: "reports.generate", queue: "reports")
                     #expect(try messages.map { try $0.body().args } == [[.string(stuck.uuidString.lowercased())]])
                     let statuses = try await TestDatabase.withConnection(bed.database) { connection in
                         var statuses: [UUID: String] = [:]
-                        for try await (id, status) in try await connection.query("SELECT id, status FROM reports", logger: bed.logger).decode(
-                            (UUID, String).self
-                        ) {
+                        for try await (id, status) in try await connection.query("SELECT id, status FROM reports", logger: bed.logger)
+                            .decode(
+                                (UUID, String).self
+                            )
+                        {
                             statuses[id] = status
                         }
                         return statuses

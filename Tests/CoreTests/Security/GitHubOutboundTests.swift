@@ -83,12 +83,16 @@ extension Security {
                     body: #"[{"id": 1, "full_name": "other/one"}]"#
                 )
             }
-            let foreign = await Self.failure { () async throws(GitHubError) in try await client.getAll("/orgs/acme/repos", credential: credential) }
+            let foreign = await Self.failure { () async throws(GitHubError) in
+                try await client.getAll("/orgs/acme/repos", credential: credential)
+            }
             #expect(foreign?.kind == .refused)
             #expect(foreign?.message == "GitHub's next-page link points outside the base URL")
             #expect(elsewhere.requests.isEmpty)
 
-            let prefix = await Self.failure { () async throws(GitHubError) in try await client.getAll("/orgs/other/repos", credential: credential) }
+            let prefix = await Self.failure { () async throws(GitHubError) in
+                try await client.getAll("/orgs/other/repos", credential: credential)
+            }
             #expect(prefix?.kind == .refused)
             #expect(!fake.requests.contains { $0.path.hasPrefix("/admin") })
         }
@@ -100,16 +104,21 @@ extension Security {
                 fake.shutdown()
                 Task { try? await redis.close() }
             }
-            let big = "[" + Array(repeating: #"{"id": 1, "full_name": "acme/padding-padding-padding"}"#, count: 2_000).joined(separator: ",") + "]"
+            let big =
+                "[" + Array(repeating: #"{"id": 1, "full_name": "acme/padding-padding-padding"}"#, count: 2_000).joined(separator: ",")
+                + "]"
             fake.configure {
                 $0.resources["/orgs/acme/big"] = .raw(status: 200, headers: [:], body: big)
                 $0.set("/orgs/acme/repos", json: (1...500).map { ["id": $0, "full_name": "acme/r\($0)"] })
             }
-            let large = await Self.failure { () async throws(GitHubError) in try await client.get("/orgs/acme/big", credential: credential) }
+            let large = await Self.failure { () async throws(GitHubError) in try await client.get("/orgs/acme/big", credential: credential)
+            }
             #expect(large?.kind == .tooLarge)
             #expect(large?.message == "the answer of the GitHub host is larger than 65536 bytes")
 
-            let endless = await Self.failure { () async throws(GitHubError) in try await client.getAll("/orgs/acme/repos", credential: credential) }
+            let endless = await Self.failure { () async throws(GitHubError) in
+                try await client.getAll("/orgs/acme/repos", credential: credential)
+            }
             #expect(endless?.kind == .tooLarge)
             #expect(endless?.message == "the listing has more than 3 pages")
             #expect(fake.requests.filter { $0.path == "/orgs/acme/repos" }.count == 3)
@@ -133,7 +142,8 @@ extension Security {
                 $0.rateRemaining = 0
                 $0.headerOverrides = ["x-ratelimit-reset": "1e308"]
             }
-            let spent = await Self.failure { () async throws(GitHubError) in try await client.get("/orgs/acme?x=1", credential: credential) }
+            let spent = await Self.failure { () async throws(GitHubError) in try await client.get("/orgs/acme?x=1", credential: credential)
+            }
             #expect(spent?.kind == .rateLimited)
             let retryAt = try #require(spent?.retryAt)
             #expect(retryAt <= Date.now.addingTimeInterval(2.5))
@@ -176,7 +186,10 @@ extension Security {
             let (allowing, redis2) = Self.client(GitHubSettings(allowsLoopback: false, enterpriseHosts: ["private.auditmate.test"]))
             defer { Task { try? await redis2.close() } }
             let allowed = await Self.failure { () async throws(GitHubError) in
-                try await allowing.get("/user", credential: GitHubCredential(baseURL: "https://private.auditmate.test/api/v3", token: "ghp_x"))
+                try await allowing.get(
+                    "/user",
+                    credential: GitHubCredential(baseURL: "https://private.auditmate.test/api/v3", token: "ghp_x")
+                )
             }
             #expect(allowed?.kind == .unavailable)
             #expect(allowed?.message == "could not connect to the GitHub host")
@@ -211,7 +224,8 @@ extension Security {
                 fake.shutdown()
                 Task { try? await redis.close() }
             }
-            let large = #"{"padding": ["# + Array(repeating: #""padding-padding-padding-padding""#, count: 10_000).joined(separator: ",") + "]}"
+            let large =
+                #"{"padding": ["# + Array(repeating: #""padding-padding-padding-padding""#, count: 10_000).joined(separator: ",") + "]}"
             fake.configure {
                 $0.resources["/orgs/acme/large"] = .json(large)
                 $0.set("/orgs/acme", json: ["login": "acme"])

@@ -80,7 +80,8 @@ extension Security {
         }
 
         @Test func developmentAllowsLoopbackSpellingsOnly() throws {
-            for url in ["http://127.0.0.1:9/", "http://127.1:9/", "http://[::1]:9/", "http://localhost:9/", "http://[::ffff:127.0.0.1]:9/"] {
+            for url in ["http://127.0.0.1:9/", "http://127.1:9/", "http://[::1]:9/", "http://localhost:9/", "http://[::ffff:127.0.0.1]:9/"]
+            {
                 #expect(throws: Never.self) { try OutboundURL(checking: url, policy: Self.development) }
             }
             #expect(throws: OutboundRefusal.forbiddenAddress) { try OutboundURL(checking: "http://10.0.0.1/", policy: Self.development) }

@@ -153,7 +153,8 @@ enum Sentence {
 enum GitHubDate {
     static func parse(_ value: Any?) -> Date? {
         if let string = value as? String {
-            let date = (try? Date(string, strategy: .iso8601))
+            let date =
+                (try? Date(string, strategy: .iso8601))
                 ?? (try? Date(string, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
             return date.flatMap { OutsideValue.isPlausible($0) ? $0 : nil }
         }
