@@ -94,6 +94,18 @@ struct ScheduledRescanTests {
             #expect(try await bed.auditsPerSlot() == [ScheduleBed.key(schedule, firstSlot): 1])
             #expect(try await beat.dispatchDue(now: nextSlot).count == 1)
             #expect(try await bed.scheduledAuditCount() == 2)
+            // The security log names beat, not a user, as who started them.
+            let actors = try await TestDatabase.withConnection(bed.database) { connection in
+                let rows = try await connection.query(
+                    "SELECT actor_system, actor_id FROM audit_log WHERE action = 'audit.scheduled'",
+                    logger: bed.logger
+                )
+                var found: [(String?, UUID?)] = []
+                for try await row in rows.decode((String?, UUID?).self) { found.append(row) }
+                return found
+            }
+            #expect(actors.count == 2)
+            #expect(actors.allSatisfy { $0.0 == "beat" && $0.1 == nil })
         }
     }
 

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// An IPv4 or IPv6 address or CIDR range, e.g. `10.0.0.0/8`, `203.0.113.7`, `fd00::/8`.
 public struct IPAddressRange: Equatable, Sendable {
     let network: [UInt8]
@@ -37,18 +33,7 @@ public struct IPAddressRange: Equatable, Sendable {
 
     /// The 4 or 16 bytes of a textual address; an IPv4-mapped IPv6 address counts as IPv4.
     static func bytes(of text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
-                return Array(bytes[12...])
-            }
-            return bytes
-        }
-        return nil
+        guard let address = IPAddress(text) else { return nil }
+        return address.unmappedIPv4?.bytes ?? address.bytes
     }
 }

@@ -83,7 +83,7 @@ extension IdentityService {
         try await throttle.spend("auth-ip:\(Throttle.network(of: ip))", limit: Self.authenticationRequestLimit)
     }
 
-    private static func subscription(_ status: String?, _ trialEnds: Date?, _ subscribed: Bool?) -> Subscription? {
+    static func subscription(_ status: String?, _ trialEnds: Date?, _ subscribed: Bool?) -> Subscription? {
         status.map {
             Subscription(
                 status: $0,
@@ -98,7 +98,7 @@ extension IdentityService {
 
     /// A membership that no longer exists leaves the principal without an organization: the login
     /// stays valid, organization endpoints answer 404 until the user switches.
-    private static func principal(
+    static func principal(
         userID: UUID,
         email: String,
         organizationID: UUID?,

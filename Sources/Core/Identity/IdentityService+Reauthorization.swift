@@ -32,23 +32,13 @@ extension IdentityService {
         {
             guard active, live else { return nil }
             if principal.organizationID != nil && role == nil { return nil }
-            let subscription = status.map {
-                Subscription(
-                    status: $0,
-                    plan: nil,
-                    currentPeriodEnd: nil,
-                    cancelAtPeriodEnd: false,
-                    trialEndsAt: trialEnds,
-                    hasStripeSubscription: subscribed ?? false
-                )
-            }
-            return Principal(
+            return Self.principal(
                 userID: principal.userID,
                 email: principal.email,
                 organizationID: principal.organizationID,
-                role: role.flatMap(Role.init(rawValue:)),
+                role: role,
                 credential: principal.credential,
-                premiumAllowed: subscription?.allowsPremium() ?? false
+                subscription: Self.subscription(status, trialEnds, subscribed)
             )
         }
         return nil

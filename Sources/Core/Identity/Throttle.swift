@@ -56,9 +56,7 @@ public struct Throttle: Sendable {
         guard let parsed = IPAddress(address) else { return address }
         if parsed.isIPv6 {
             // An IPv4-mapped client is that IPv4 address.
-            if parsed.bytes.prefix(10).allSatisfy({ $0 == 0 }) && parsed.bytes[10] == 0xFF && parsed.bytes[11] == 0xFF {
-                return IPAddress(bytes: Array(parsed.bytes.suffix(4)))?.description ?? address
-            }
+            if let v4 = parsed.unmappedIPv4 { return v4.description }
             let prefix = Array(parsed.bytes.prefix(8)) + Array(repeating: 0, count: 8)
             return (IPAddress(bytes: prefix)?.description ?? address) + "/64"
         }

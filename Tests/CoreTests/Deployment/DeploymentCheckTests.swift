@@ -175,6 +175,22 @@ struct DeploymentCheckTests {
         #expect(result.stderr == "")
     }
 
+    /// Redis may never evict queue keys: `noeviction` under a `maxmemory`, wherever one is shipped.
+    @Test func shippedRedisHasAMemoryLimitThatNeverEvicts() throws {
+        let compose = try #require(try DeployTree.documents(DeployTree.deploy.appendingPathComponent("compose.yaml")).first)
+        let composeCommand = (compose.list(at: "services.redis.command") as? [String]) ?? []
+        let statefulSet = try #require(
+            try DeployTree.kubernetesObjects().map(\.object).first { $0["kind"] as? String == "StatefulSet" }
+        )
+        let containers = statefulSet.object(at: "spec.template.spec")?.list(at: "containers") as? [DeployTree.Object] ?? []
+        let kubernetesCommand = (containers.first?.list(at: "command") as? [String]) ?? []
+        for command in [composeCommand, kubernetesCommand] {
+            let policy = command.firstIndex(of: "--maxmemory-policy").map { command[$0 + 1] }
+            #expect(policy == "noeviction", "\(command)")
+            #expect(command.contains("--maxmemory"), "\(command)")
+        }
+    }
+
     @Test func dockerfileBuildsStaticallyAndRunsUnprivileged() throws {
         let dockerfile = try DeployTree.text("deploy/docker/Dockerfile")
         let lines = dockerfile.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -17,13 +17,6 @@ extension Security {
             return (GitHubClient(settings: settings, redis: redis, logger: Logger(label: "t")), redis)
         }
 
-        static func fake(enterprise: Bool = false) async throws -> (FakeGitHub, GitHubCredential) {
-            let fake = try await FakeGitHub(enterprise: enterprise)
-            let token = "ghp_" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
-            fake.configure { $0.grants[token] = .init(login: "octocat") }
-            return (fake, GitHubCredential(baseURL: fake.apiURL, token: token))
-        }
-
         static func failure(_ body: () async throws(GitHubError) -> some Any) async -> GitHubError? {
             do {
                 _ = try await body()
@@ -35,7 +28,7 @@ extension Security {
 
         @Test func redirectsToAnotherPortAreRefusedAndNotFollowed() async throws {
             let (client, redis) = Self.client()
-            let (fake, credential) = try await Self.fake()
+            let (fake, credential) = try await GitHubClientTests.fake()
             let elsewhere = try await FakeGitHub()
             defer {
                 fake.shutdown()
@@ -63,7 +56,7 @@ extension Security {
 
         @Test func nextPageLinksOutsideTheBaseURLStopTheListing() async throws {
             let (client, redis) = Self.client()
-            let (fake, credential) = try await Self.fake(enterprise: true)
+            let (fake, credential) = try await GitHubClientTests.fake(enterprise: true)
             let elsewhere = try await FakeGitHub()
             defer {
                 fake.shutdown()
@@ -99,7 +92,7 @@ extension Security {
 
         @Test func oversizedAnswersAndEndlessListingsAreRefused() async throws {
             let (client, redis) = Self.client(GitHubSettings(allowsLoopback: true, maxResponseBytes: 64 << 10, maxPages: 3))
-            let (fake, credential) = try await Self.fake()
+            let (fake, credential) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
@@ -126,7 +119,7 @@ extension Security {
 
         @Test func overflowingRateLimitHeadersAreClampedNotTrapped() async throws {
             let (client, redis) = Self.client(GitHubSettings(rateLimitReserve: 0, allowsLoopback: true, maxWait: .seconds(2)))
-            let (fake, credential) = try await Self.fake()
+            let (fake, credential) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
@@ -149,7 +142,7 @@ extension Security {
             #expect(retryAt <= Date.now.addingTimeInterval(2.5))
 
             // A secondary limit with an overflowing retry-after waits maxWait, not forever (or a trap).
-            let (other, otherCredential) = try await Self.fake()
+            let (other, otherCredential) = try await GitHubClientTests.fake()
             defer { other.shutdown() }
             other.configure {
                 $0.set("/orgs/acme", json: ["login": "acme"])
@@ -164,7 +157,7 @@ extension Security {
         @Test(.enabled(if: TestEnvironment.isolatedNetwork, "aims at private addresses: only inside the test command's network namespace"))
         func privateAndLoopbackHostsAreRefusedBeforeConnecting() async throws {
             let (client, redis) = Self.client(GitHubSettings(allowsLoopback: false))
-            let (fake, _) = try await Self.fake()
+            let (fake, _) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
@@ -201,7 +194,7 @@ extension Security {
 
         @Test func connectionFailuresAreToldWithoutInternals() async throws {
             let (client, redis) = Self.client()
-            let (fake, _) = try await Self.fake()
+            let (fake, _) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
@@ -219,7 +212,7 @@ extension Security {
 
         @Test func theSharedCacheKeepsOnlySmallBodiesAndOnlyForADay() async throws {
             let (client, redis) = Self.client()
-            let (fake, credential) = try await Self.fake()
+            let (fake, credential) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
@@ -244,7 +237,7 @@ extension Security {
 
         @Test func aSpentRateLimitStopsCallsAtOnce() async throws {
             let (client, redis) = Self.client(GitHubSettings(concurrencyPerCredential: 4, rateLimitReserve: 0, allowsLoopback: true))
-            let (fake, credential) = try await Self.fake()
+            let (fake, credential) = try await GitHubClientTests.fake()
             defer {
                 fake.shutdown()
                 Task { try? await redis.close() }
