@@ -72,6 +72,30 @@ struct QueueBrokerTests {
         }
     }
 
+    /// Entries no restorer can read once filled the window `restoreExpired` reads (200) and stopped
+    /// every restore after them; now they move to a dead-letter list of their own.
+    @Test func unreadableUnackedEntriesAreSetAsideAndNeverBlockRestores() async throws {
+        try await withKit(visibilityTimeout: 2) { kit in
+            let keys = kit.broker.keys
+            let old = Date().timeIntervalSince1970 - 60
+            for index in 0..<250 {
+                try await kit.redis.send("HSET", keys.unacked, "junk/\(index)", "not [message, exchange, routing_key]")
+                try await kit.redis.send("ZADD", keys.unackedIndex, old - 1, "junk/\(index)")
+            }
+            let message = try ping(kit)
+            try await kit.broker.publish(message)
+            let held = try #require(try await kit.broker.fetch(queues: ["q"], count: 1, leaseBase: "dead/1").first)
+            try await kit.redis.send("ZADD", keys.unackedIndex, old, held.tag)
+            var restored = 0
+            for _ in 0..<3 { restored += try await kit.broker.restoreExpired().restored }
+            #expect(restored == 1, "the real orphan came back")
+            #expect(try await kit.redis.send("HLEN", keys.unacked).int == 0)
+            #expect(try await kit.broker.deadLetterCount(queue: QueueBroker.unreadableQueue) == 250)
+            let letter = try #require(try await kit.broker.deadLetters(queue: QueueBroker.unreadableQueue, limit: 1).first?.letter)
+            #expect(letter.reason == .badMessage)
+        }
+    }
+
     @Test func restoresOrphansAPythonWorkerLeftInKombusFormat() async throws {
         try await withKit(visibilityTimeout: 5) { kit in
             let message = try ping(kit, queue: "celery")

@@ -22,10 +22,25 @@ extension QueueBroker {
         var candidates: [RestoreOutcome.Poisoned?] = []
         for (tag, value) in zip(tags, values) {
             // Unused keys of an entry are the unacked hash itself: the script never writes them.
-            guard let stored = value.bytes, let restored = Self.restoredMessage(fromUnacked: stored) else {
-                // Gone (only the dangling index entry is dropped) or unreadable (left where it is).
+            guard let stored = value.bytes else {
+                // Gone: only the dangling index entry is dropped.
                 arguments += [tag, "", "", ""]
                 entryKeys += [keys.unacked, keys.unacked, keys.unacked, ""]
+                candidates.append(nil)
+                continue
+            }
+            guard let restored = Self.restoredMessage(fromUnacked: stored) else {
+                // Unreadable (no queue to put it back on): "restored" into a dead-letter list of its
+                // own, so it can be looked at, and so it never again fills the window this reads.
+                let letter = DeadLetter(
+                    error: "an unacknowledged entry that cannot be read back as [message, exchange, routing_key]",
+                    reason: .badMessage,
+                    failedAt: now,
+                    queue: Self.unreadableQueue,
+                    message: stored
+                )
+                arguments += [tag, stored, letter.encoded(), "-"]
+                entryKeys += [keys.dead(queue: Self.unreadableQueue), keys.unacked, keys.unacked, ""]
                 candidates.append(nil)
                 continue
             }
@@ -59,6 +74,9 @@ extension QueueBroker {
         let poisoned = counts.dropFirst().compactMap { $0.int.flatMap { candidates.indices.contains($0 - 1) ? candidates[$0 - 1] : nil } }
         return RestoreOutcome(restored: restored, poisoned: poisoned)
     }
+
+    /// The dead-letter list (`auditmate.dead.unreadable`) of `unacked` entries no restorer can read.
+    public static let unreadableQueue = "unreadable"
 
     /// How long a message's count of unacknowledged deliveries is kept: long enough to span
     /// `maxDeliveries` visibility timeouts many times over, and at least a week.

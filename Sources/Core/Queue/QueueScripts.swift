@@ -145,7 +145,9 @@ enum QueueScripts {
     /// counts one such delivery per message, keyed by the message's own delivery tag so the count
     /// survives restores and worker restarts; a message whose count reaches the limit is poison and
     /// goes to the dead-letter list with its prepared entry instead of running again, its presence
-    /// key dropped. Messages without a delivery tag (no prepared entry) are never counted.
+    /// key dropped. Messages without a delivery tag (no prepared entry) are never counted. An entry
+    /// no restorer can read comes with the dead-letter entry `-` marks: it is set aside (LPUSH onto
+    /// its target, a dead-letter list) and neither restored nor counted.
     /// KEYS: unacked, unacked_index, mutex, then per entry: target list, dead list, counter, presence
     /// ('' for none). ARGV: ceiling, limit, counter lifetime (seconds), then per entry: tag,
     /// expected value, restored message, dead-letter entry.
@@ -168,11 +170,15 @@ enum QueueScripts {
               redis.call('HDEL', KEYS[1], tag)
               redis.call('ZREM', KEYS[2], tag)
               local deliveries = 0
-              if ARGV[i + 3] ~= '' then
+              if ARGV[i + 3] == '-' then
+                redis.call('LPUSH', KEYS[k + 1], ARGV[i + 2])
+              elseif ARGV[i + 3] ~= '' then
                 deliveries = redis.call('INCR', KEYS[k + 3])
                 redis.call('EXPIRE', KEYS[k + 3], lifetime)
               end
-              if ARGV[i + 3] ~= '' and deliveries >= limit then
+              if ARGV[i + 3] == '-' then
+                -- set aside (unreadable): already moved above
+              elseif ARGV[i + 3] ~= '' and deliveries >= limit then
                 redis.call('LPUSH', KEYS[k + 2], ARGV[i + 3])
                 if KEYS[k + 4] ~= '' then redis.call('DEL', KEYS[k + 4]) end
                 out[#out + 1] = j
