@@ -4,8 +4,6 @@ import Foundation
 // Core's identity values in the shapes of openapi.yaml. UUIDs are shown lower-case, as Django does.
 
 extension UUID {
-    var apiString: String { uuidString.lowercased() }
-
     /// A path parameter as a UUID; anything else is an id that cannot exist here (404).
     init(pathParameter: String) throws {
         guard let id = UUID(uuidString: pathParameter) else { throw APIError.notFound }

@@ -10,7 +10,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().uuidString.lowercased()
+        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().apiString
         context.requestID = id
         // Hummingbird's own per-connection counter would be a second, unrelated id in every line.
         context.logger[metadataKey: "hb.request.id"] = nil

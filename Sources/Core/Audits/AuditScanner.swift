@@ -53,14 +53,10 @@ public struct AuditScanner: Sendable {
 
     public func scan(_ auditID: UUID) async throws -> Outcome {
         guard let audit = try await claim(auditID) else {
-            let rows = try await postgres.query("SELECT \(unescaped: Audit.columns) FROM audits WHERE id = \(auditID)", logger: logger)
-            return .alreadyFinished(try await Audit.decode(rows).first?.status ?? .error)
+            return .alreadyFinished(try await currentStatus(auditID) ?? .error)
         }
-        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres, logger] in
-            try await postgres.query(
-                "UPDATE audits SET heartbeat_at = now() WHERE id = \(auditID) AND status = 'RUNNING'",
-                logger: logger
-            )
+        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres, audits] in
+            try await postgres.withConnection { connection in try await audits.heartbeat(auditID, on: connection) }
         }
         defer { heartbeat.cancel() }
         var logger = self.logger
@@ -208,7 +204,7 @@ public struct AuditScanner: Sendable {
         answers.merge(try await fetcher.answers(followUps.flatMap { $0 })) { first, _ in first }
         let input = CheckInput(target: unit.target, answers: answers, now: now)
         let collectedAt = EvidenceHash.collectionTime(now)
-        let rows = zip(unit.checks, followUps).map { check, followUp -> EvidenceRow in
+        let rows = zip(unit.checks, followUps).map { check, followUp -> EvidenceTable.NewRow in
             let definition = check.definition
             let verdict = check.evaluate(input)
             let used = check.requests(for: unit.target) + followUp
@@ -216,7 +212,7 @@ public struct AuditScanner: Sendable {
                 used.flatMap { answers[$0]?.responses ?? [] },
                 limit: min(github.settings.maxResponseBytes, EvidenceHash.largestRowBodies)
             )
-            return EvidenceRow(
+            return EvidenceTable.NewRow(
                 definition: definition,
                 resource: unit.target.resource,
                 verdict: verdict,
@@ -236,14 +232,5 @@ public struct AuditScanner: Sendable {
         if unit.target.repository != nil {
             await fetcher.forget((requests + followUps.flatMap { $0 }).filter { $0.path.contains(unit.target.resource) })
         }
-    }
-
-    struct EvidenceRow {
-        let definition: CheckDefinition
-        let resource: String
-        let verdict: CheckVerdict
-        let responsesJSON: String
-        let collectedAt: Date
-        let sha256: String
     }
 }

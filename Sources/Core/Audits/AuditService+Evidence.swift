@@ -14,6 +14,8 @@ extension AuditService {
         }
     }
 
+    var evidenceTable: EvidenceTable { EvidenceTable(logger: logger) }
+
     /// `GET audits/{id}/evidence/`, in (check, resource) order. Rows whose answers exceed
     /// `Evidence.listedResponsesLimit` come without them (`responsesOmitted`): `evidence(_:auditID:id:)`
     /// reads such a row alone. Rows are decoded as they arrive, never the whole result at once.
@@ -22,38 +24,15 @@ extension AuditService {
         let organizationID = try principal.organization()
         _ = try await find(auditID, organizationID: organizationID)
         try principal.authorize(.read)
-        let status = filters.status?.rawValue
-        let severity = filters.severity?.rawValue
-        let rows = try await postgres.query(
-            """
-            SELECT \(unescaped: Evidence.columns(omittingOver: Evidence.listedResponsesLimit)), count(*) OVER () AS total
-            FROM evidence
-            WHERE audit_id = \(auditID) AND (\(status)::text IS NULL OR status = \(status))
-              AND (\(filters.check)::text IS NULL OR check_id = \(filters.check))
-              AND (\(severity)::text IS NULL OR severity = \(severity))
-            ORDER BY check_id, resource LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        var items: [Evidence] = []
-        var total = 0
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            items.append(try Evidence(columns))
-            total = try columns["total"].decode(Int.self)
-        }
-        if items.isEmpty {
-            let counted = try await postgres.query(
-                """
-                SELECT count(*) FROM evidence WHERE audit_id = \(auditID) AND (\(status)::text IS NULL OR status = \(status))
-                  AND (\(filters.check)::text IS NULL OR check_id = \(filters.check))
-                  AND (\(severity)::text IS NULL OR severity = \(severity))
-                """,
-                logger: logger
+        return try await postgres.withConnection { connection in
+            try await evidenceTable.page(
+                of: auditID,
+                filters: filters,
+                page: page,
+                answers: .omittingOver(bytes: Evidence.listedResponsesLimit),
+                on: connection
             )
-            for try await count in counted.decode(Int.self) { total = count }
         }
-        return Page(items: items, count: total, request: page)
     }
 
     /// `GET audits/{id}/evidence/{evidence_id}/`: one row with all its stored answers.
@@ -61,12 +40,9 @@ extension AuditService {
         let organizationID = try principal.organization()
         _ = try await find(auditID, organizationID: organizationID)
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            "SELECT \(unescaped: Evidence.columns()) FROM evidence WHERE audit_id = \(auditID) AND id = \(id)",
-            logger: logger
-        )
-        for try await row in rows { return try Evidence(row.makeRandomAccess()) }
-        throw IdentityError.notFound
+        let row = try await postgres.withConnection { connection in try await evidenceTable.row(id, of: auditID, on: connection) }
+        guard let row else { throw IdentityError.notFound }
+        return row
     }
 
     public struct Verification: Sendable {
@@ -84,30 +60,27 @@ extension AuditService {
         let organizationID = try principal.organization()
         let audit = try await find(auditID, organizationID: organizationID)
         try principal.authorize(.read)
-        // Streamed: one row (at most one check's answers) in memory at a time, however large the audit.
-        let rows = try await postgres.query(
-            "SELECT \(unescaped: Evidence.columns()) FROM evidence WHERE audit_id = \(auditID)",
-            logger: logger
-        )
         var mismatches: [(Int, String, String)] = []
         var hashes: [(check: String, resource: String, sha256: String)] = []
         var checked = 0
-        for try await row in rows {
-            let evidence = try Evidence(row.makeRandomAccess())
-            checked += 1
-            let recomputed = EvidenceHash.hash(
-                check: evidence.checkID,
-                resource: evidence.resource,
-                status: evidence.status,
-                sentence: evidence.sentence,
-                responsesJSON: evidence.responses,
-                collectedAt: evidence.collectedAt
-            )
-            // An unknown status string cannot have been written by a scan: it was edited.
-            if recomputed != evidence.sha256 || CheckStatus(rawValue: evidence.storedStatus) == nil {
-                mismatches.append((evidence.id, evidence.checkID, evidence.resource))
+        // Streamed: one row (at most one check's answers) in memory at a time, however large the audit.
+        try await postgres.withConnection { connection in
+            try await evidenceTable.forEach(of: auditID, answers: .whole, on: connection) { evidence in
+                checked += 1
+                let recomputed = EvidenceHash.hash(
+                    check: evidence.checkID,
+                    resource: evidence.resource,
+                    status: evidence.status,
+                    sentence: evidence.sentence,
+                    responsesJSON: evidence.responses,
+                    collectedAt: evidence.collectedAt
+                )
+                // An unknown status string cannot have been written by a scan: it was edited.
+                if recomputed != evidence.sha256 || CheckStatus(rawValue: evidence.storedStatus) == nil {
+                    mismatches.append((evidence.id, evidence.checkID, evidence.resource))
+                }
+                hashes.append((evidence.checkID, evidence.resource, evidence.sha256))
             }
-            hashes.append((evidence.checkID, evidence.resource, evidence.sha256))
         }
         let digestValid = audit.evidenceDigest.map { $0 == EvidenceHash.digest(hashes) } ?? !audit.status.isFinished
         mismatches.sort { $0.0 < $1.0 }
@@ -143,19 +116,8 @@ extension AuditService {
         if let against {
             baselineID = try await find(against, organizationID: organizationID).id
         } else {
-            let rows = try await postgres.query(
-                """
-                SELECT id FROM audits
-                WHERE organization_id = \(organizationID) AND id <> \(auditID) AND status IN ('PASS', 'FAIL')
-                  AND integration_id IS NOT DISTINCT FROM \(audit.integrationID) AND repository IS NOT DISTINCT FROM \(audit.repository)
-                  AND created_at < \(audit.createdAt)
-                ORDER BY created_at DESC LIMIT 1
-                """,
-                logger: logger
-            )
-            var found: UUID?
-            for try await id in rows.decode(UUID.self) { found = id }
-            guard let found else {
+            let previous = try await postgres.withConnection { connection in try await table.previousResult(before: audit, on: connection) }
+            guard let found = previous else {
                 throw AuditError.conflict("There is no earlier finished audit of the same scope to compare with; pass ?against=<audit id>.")
             }
             baselineID = found
@@ -188,15 +150,11 @@ extension AuditService {
     }
 
     private func statuses(of auditID: UUID) async throws -> [EvidenceKey: (status: CheckStatus, severity: Severity)] {
-        let rows = try await postgres.query(
-            "SELECT check_id, resource, status, severity FROM evidence WHERE audit_id = \(auditID)",
-            logger: logger
-        )
         var result: [EvidenceKey: (CheckStatus, Severity)] = [:]
-        for try await (check, resource, status, severity) in rows.decode((String, String, String, String).self) {
-            result[EvidenceKey(check: check, resource: resource)] = (
-                CheckStatus(rawValue: status) ?? .error, Severity(rawValue: severity) ?? .low
-            )
+        try await postgres.withConnection { connection in
+            try await evidenceTable.forEach(of: auditID, answers: .none, on: connection) { row in
+                result[EvidenceKey(check: row.checkID, resource: row.resource)] = (row.status, row.severity)
+            }
         }
         return result
     }

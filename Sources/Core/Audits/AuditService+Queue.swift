@@ -28,13 +28,6 @@ extension AuditService {
     /// Marks an audit ERROR with a readable reason (the scan task's failure hook). Finished audits
     /// keep their result.
     public static func markFailed(_ id: UUID, reason: String, postgres: PostgresClient, logger: Logger) async throws {
-        try await postgres.query(
-            """
-            UPDATE audits SET status = 'ERROR', error = \(reason), finished_at = now()
-            WHERE id = \(id) AND status IN ('PENDING', 'RUNNING')
-            """,
-            logger: logger
-        )
-        try await postgres.query("SELECT pg_notify(\(AuditEventHub.channel), \(id.uuidString.lowercased()))", logger: logger)
+        try await postgres.withConnection { connection in try await AuditTable(logger: logger).fail(id, reason: reason, on: connection) }
     }
 }

@@ -10,28 +10,14 @@ extension AuditService {
     /// whose scan sent a heartbeat, finished or was canceled meanwhile is left alone.
     func recoverStuck(now: Date) async throws -> Int {
         let cutoff = now.addingTimeInterval(-stuckAfter.seconds)
-        let rows = try await postgres.query(
-            """
-            UPDATE audits SET status = 'PENDING', pending_reason = \(Self.restartedReason), heartbeat_at = NULL
-            WHERE id IN (
-                SELECT id FROM audits
-                WHERE status = 'RUNNING' AND coalesce(heartbeat_at, started_at, created_at) <= \(cutoff)
-                ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED
-            ) AND status = 'RUNNING' AND coalesce(heartbeat_at, started_at, created_at) <= \(cutoff)
-            RETURNING id
-            """,
-            logger: logger
-        )
-        var stuck: [UUID] = []
-        for try await id in rows.decode(UUID.self) { stuck.append(id) }
-        guard !stuck.isEmpty else { return 0 }
-        for id in stuck {
-            try await postgres.query("SELECT pg_notify(\(AuditEventHub.channel), \(id.uuidString.lowercased()))", logger: logger)
-            await publish(id, notBefore: nil)
+        let stuck = try await postgres.withConnection { connection in
+            try await table.requeueStuck(since: cutoff, reason: Self.restartedReason, on: connection)
         }
+        guard !stuck.isEmpty else { return 0 }
+        for id in stuck { await publish(id, notBefore: nil) }
         logger.notice(
             "restarted audit scans whose worker stopped",
-            metadata: ["count": "\(stuck.count)", "audits": "\(stuck.map { $0.uuidString.lowercased() })"]
+            metadata: ["count": "\(stuck.count)", "audits": "\(stuck.map { $0.apiString })"]
         )
         return stuck.count
     }

@@ -45,6 +45,8 @@ public struct AuditService: Sendable {
     /// How long a refused start is told to wait before trying again.
     static let busyRetryAfter = 30
 
+    var table: AuditTable { AuditTable(logger: logger) }
+
     /// `POST audits/start/`: writes the audit (PENDING), then publishes its scan. If Redis cannot
     /// take the message, the audit still exists with no `enqueued_at`, and the reconciler publishes
     /// it later: an accepted audit is never lost. An organization with `maxActiveAudits` audits
@@ -55,15 +57,7 @@ public struct AuditService: Sendable {
         let organizationID = try principal.organization()
         try principal.authorize(.runAudits)
         var errors: [String: [String]] = [:]
-        var repository: String?
-        if let raw = rawRepository?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-            let parts = raw.split(separator: "/", omittingEmptySubsequences: false)
-            if parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }) {
-                repository = raw
-            } else {
-                errors["repository"] = ["Enter a repository as owner/name."]
-            }
-        }
+        let repository = RepositoryName.parse(rawRepository, field: "repository", into: &errors)
         let selected = Array(Set(checks ?? [])).sorted()
         let unknown = selected.filter { CheckCatalogue.check(id: $0) == nil }
         if !unknown.isEmpty { errors["checks"] = unknown.map { "Unknown check \"\($0)\"." } }
@@ -74,45 +68,35 @@ public struct AuditService: Sendable {
             // count is a statement of its own: under READ COMMITTED it then sees the audits that the
             // transaction holding the lock before us committed (a subquery of the locking statement
             // would read the snapshot from before the wait).
-            try await connection.query("SELECT 1 FROM organizations WHERE id = \(organizationID) FOR UPDATE", logger: logger)
-            let active = try await connection.query(
-                "SELECT count(*) FROM audits WHERE organization_id = \(organizationID) AND status IN ('PENDING', 'RUNNING')",
-                logger: logger
-            )
-            for try await count in active.decode(Int.self) where count >= maxActiveAudits {
+            try await Organization.lock(organizationID, on: connection, logger: logger)
+            let active = try await table.activeCount(organizationID: organizationID, on: connection)
+            if active >= maxActiveAudits {
                 throw AuditError.busy(
-                    "This organization already has \(count) audits waiting or running, the most it may have at once; "
+                    "This organization already has \(active) audits waiting or running, the most it may have at once; "
                         + "start this one when one of them has finished.",
                     retryAfter: Self.busyRetryAfter
                 )
             }
-            let rows = try await connection.query(
-                """
-                SELECT id FROM integrations
-                WHERE organization_id = \(organizationID) AND (\(integration)::uuid IS NULL OR id = \(integration))
-                ORDER BY created_at, id LIMIT 1
-                """,
-                logger: logger
-            )
-            var integrationID: UUID?
-            for try await id in rows.decode(UUID.self) { integrationID = id }
-            guard let integrationID else {
+            guard
+                let integrationID = try await Integration.pick(integration, organizationID: organizationID, on: connection, logger: logger)
+            else {
                 throw AuditError.validation([
                     "integration": [
                         integration == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."
                     ]
                 ])
             }
-            let inserted = try await connection.query(
-                """
-                INSERT INTO audits (organization_id, integration_id, repository, checks, trigger, requested_by)
-                VALUES (\(organizationID), \(integrationID), \(repository), \(selected), 'manual', \(principal.userID))
-                RETURNING \(unescaped: Audit.columns)
-                """,
-                logger: logger
+            return try await table.insert(
+                AuditTable.NewAudit(
+                    organizationID: organizationID,
+                    integrationID: integrationID,
+                    repository: repository?.description,
+                    checks: selected,
+                    trigger: .manual,
+                    requestedBy: principal.userID
+                ),
+                on: connection
             )
-            guard let audit = try await Audit.decode(inserted).first else { throw IdentityError.notFound }
-            return audit
         }
         await publish(audit.id, notBefore: nil)
         return audit
@@ -123,10 +107,9 @@ public struct AuditService: Sendable {
     func publish(_ auditID: UUID, notBefore: Date?) async {
         do {
             let taskID = try await dispatch(auditID, notBefore)
-            try await postgres.query(
-                "UPDATE audits SET enqueued_at = now(), scan_task_id = \(taskID) WHERE id = \(auditID)",
-                logger: logger
-            )
+            try await postgres.withConnection { connection in
+                try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: true, on: connection)
+            }
         } catch {
             logger.warning(
                 "audit scan not published yet; the reconciler will retry",
@@ -140,7 +123,9 @@ public struct AuditService: Sendable {
     /// cannot take it, so the scan task fails and its retry tries again.
     public func publishPostponed(_ auditID: UUID, notBefore: Date) async throws {
         let taskID = try await dispatch(auditID, notBefore)
-        try await postgres.query("UPDATE audits SET scan_task_id = \(taskID) WHERE id = \(auditID)", logger: logger)
+        try await postgres.withConnection { connection in
+            try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: false, on: connection)
+        }
     }
 
     /// Puts lost scans back on the queue; returns how many it published. Scans are idempotent, so
@@ -161,37 +146,19 @@ public struct AuditService: Sendable {
     public func reconcile(grace: Duration = AuditService.reconcileGrace, now: Date = Date()) async throws -> Int {
         let recovered = try await recoverStuck(now: now)
         let cutoff = now.addingTimeInterval(-grace.seconds)
-        let rows = try await postgres.query(
-            """
-            SELECT id, scan_task_id FROM audits
-            WHERE status = 'PENDING' AND (not_before IS NULL OR not_before <= \(now))
-              AND coalesce(enqueued_at, created_at) <= \(cutoff)
-            ORDER BY created_at LIMIT 500
-            """,
-            logger: logger
-        )
-        var candidates: [(id: UUID, taskID: String?)] = []
-        for try await (id, taskID) in rows.decode((UUID, String?).self) { candidates.append((id, taskID)) }
+        let candidates = try await postgres.withConnection { connection in try await table.waiting(since: cutoff, now: now, on: connection)
+        }
         guard !candidates.isEmpty else { return recovered }
         let live = try await liveScans(candidates.compactMap(\.taskID))
         let missing = candidates.filter { candidate in candidate.taskID.map { !live.contains($0) } ?? true }.map(\.id)
         guard !missing.isEmpty else { return recovered }
         // Published again or started meanwhile: left alone.
-        let stillPending = try await postgres.query(
-            """
-            SELECT id FROM audits
-            WHERE id = ANY(\(missing)) AND status = 'PENDING' AND coalesce(enqueued_at, created_at) <= \(cutoff)
-            ORDER BY created_at
-            """,
-            logger: logger
-        )
-        var lost: [UUID] = []
-        for try await id in stillPending.decode(UUID.self) { lost.append(id) }
+        let lost = try await postgres.withConnection { connection in try await table.stillWaiting(missing, since: cutoff, on: connection) }
         for id in lost { await publish(id, notBefore: nil) }
         if !lost.isEmpty {
             logger.notice(
                 "re-published audit scans missing from the queue",
-                metadata: ["count": "\(lost.count)", "audits": "\(lost.map { $0.uuidString.lowercased() })"]
+                metadata: ["count": "\(lost.count)", "audits": "\(lost.map { $0.apiString })"]
             )
         }
         return recovered + lost.count
@@ -213,29 +180,9 @@ public struct AuditService: Sendable {
     public func list(_ principal: Principal, filters: Filters, page: PageRequest) async throws -> Page<Audit> {
         let organizationID = try principal.organization()
         try principal.authorize(.read)
-        let status = filters.status?.rawValue
-        let trigger = filters.trigger?.rawValue
-        // The total rides along on every row (a window over the filtered set, computed before LIMIT):
-        // one round trip instead of two on the API's busiest list. A page past the end has no rows
-        // and no total, but that page is a 404 whatever the total.
-        let rows = try await postgres.query(
-            """
-            SELECT \(unescaped: Audit.columns), count(*) OVER () AS total FROM audits
-            WHERE organization_id = \(organizationID) AND (\(status)::text IS NULL OR status = \(status))
-              AND (\(filters.repository)::text IS NULL OR repository = \(filters.repository))
-              AND (\(trigger)::text IS NULL OR trigger = \(trigger))
-            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        var audits: [Audit] = []
-        var total = 0
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            audits.append(try Audit(columns))
-            total = try columns["total"].decode(Int.self)
+        return try await postgres.withConnection { connection in
+            try await table.list(organizationID: organizationID, filters: filters, page: page, on: connection)
         }
-        return Page(items: audits, count: total, request: page)
     }
 
     /// `GET audits/{id}/`.
@@ -247,11 +194,10 @@ public struct AuditService: Sendable {
     }
 
     func find(_ id: UUID, organizationID: UUID) async throws -> Audit {
-        let rows = try await postgres.query(
-            "SELECT \(unescaped: Audit.columns) FROM audits WHERE id = \(id) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        guard let audit = try await Audit.decode(rows).first else { throw IdentityError.notFound }
+        let audit = try await postgres.withConnection { connection in
+            try await table.find(id, organizationID: organizationID, on: connection)
+        }
+        guard let audit else { throw IdentityError.notFound }
         return audit
     }
 
@@ -261,18 +207,10 @@ public struct AuditService: Sendable {
         let organizationID = try principal.organization()
         _ = try await find(id, organizationID: organizationID)
         try principal.authorize(.cancelAudits)
-        let rows = try await postgres.query(
-            """
-            UPDATE audits SET status = 'CANCELED', finished_at = now()
-            WHERE id = \(id) AND organization_id = \(organizationID) AND status IN ('PENDING', 'RUNNING')
-            RETURNING \(unescaped: Audit.columns)
-            """,
-            logger: logger
-        )
-        guard let audit = try await Audit.decode(rows).first else {
-            throw AuditError.conflict("The audit has already finished.")
+        let canceled = try await postgres.withConnection { connection in
+            try await table.cancel(id, organizationID: organizationID, on: connection)
         }
-        try await postgres.query("SELECT pg_notify(\(AuditEventHub.channel), \(id.uuidString.lowercased()))", logger: logger)
-        return audit
+        guard let canceled else { throw AuditError.conflict("The audit has already finished.") }
+        return canceled
     }
 }

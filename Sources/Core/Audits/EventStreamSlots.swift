@@ -26,7 +26,7 @@ public final class EventStreamSlots: Sendable {
         self.logger = logger
     }
 
-    private static func key(_ userID: UUID) -> String { "sse:streams:" + userID.uuidString.lowercased() }
+    private static func key(_ userID: UUID) -> String { "sse:streams:" + userID.apiString }
 
     private static let acquireScript = RedisScript(
         """

@@ -20,6 +20,8 @@ public struct Evidence: Sendable {
     public let responses: String
     /// Bytes of the stored answers (JSON text), whether or not they were read.
     public let responsesSize: Int
+    /// How many answers are stored, whether or not they were read.
+    public let responsesCount: Int
     /// The answers were too large for a list and were left out; the row alone has them.
     public let responsesOmitted: Bool
     public let collectedAt: Date
@@ -30,13 +32,46 @@ public struct Evidence: Sendable {
     /// answers a tenant's GitHub sent.
     public static let listedResponsesLimit = 256 << 10
 
-    /// The columns `init(_:)` reads; `responses` whole, or left out past `omittingOver` bytes.
-    static func columns(omittingOver limit: Int? = nil) -> String {
-        let responses =
-            limit.map { "CASE WHEN octet_length(responses::text) <= \($0) THEN responses::text ELSE '[]' END" } ?? "responses::text"
+    /// How much of the stored answers a read takes.
+    enum Answers: Sendable {
+        /// All of them (one row's read, `verify`).
+        case whole
+        /// All of them, or none (`[]`) for a row whose answers exceed `bytes` (lists).
+        case omittingOver(bytes: Int)
+        /// None (diffs, scores): rows without their answers.
+        case none
+        /// The start of each of the first `answers` answers' bodies, as
+        /// `[{method, url, status, body, length}]`, and sentences to `sentence` characters (reports):
+        /// cut in SQL, so however large a stored body, only that much leaves the database.
+        case excerpt(answers: Int, bodyCharacters: Int, sentenceCharacters: Int)
+    }
+
+    /// The columns `init(_:)` reads, taking `answers` of the stored answers.
+    static func columns(_ answers: Answers) -> String {
+        var sentence = "sentence"
+        let responses: String
+        switch answers {
+        case .whole: responses = "responses::text"
+        case .omittingOver(let bytes): responses = "CASE WHEN octet_length(responses::text) <= \(bytes) THEN responses::text ELSE '[]' END"
+        case .none: responses = "'[]'"
+        case .excerpt(let count, let bodyCharacters, let sentenceCharacters):
+            sentence = "left(sentence, \(sentenceCharacters))"
+            responses = """
+                COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                              'method', COALESCE(r.value->>'method', 'GET'), 'url', left(r.value->>'url', 2000),
+                              'status', COALESCE((r.value->>'status')::int, 0),
+                              'body', left(COALESCE(r.value->>'body', ''), \(bodyCharacters)),
+                              'length', length(COALESCE(r.value->>'body', ''))) ORDER BY r.ordinality)
+                          FROM jsonb_array_elements(CASE jsonb_typeof(responses) WHEN 'array' THEN responses ELSE '[]' END)
+                               WITH ORDINALITY r
+                          WHERE r.ordinality <= \(count)), '[]')::text
+                """
+        }
         return """
-            id, check_id, resource, status, severity, soc2, iso27001, sentence, \(responses) AS responses,
-            octet_length(responses::text) AS responses_size, collected_at, sha256
+            id, check_id, resource, status, severity, soc2, iso27001, \(sentence) AS sentence, \(responses) AS responses,
+            octet_length(responses::text) AS responses_size,
+            CASE jsonb_typeof(responses) WHEN 'array' THEN jsonb_array_length(responses) ELSE 0 END AS responses_count,
+            collected_at, sha256
             """
     }
 
@@ -45,6 +80,7 @@ public struct Evidence: Sendable {
         let stored = try columns["status"].decode(String.self)
         let responses = try columns["responses"].decode(String.self)
         let size = try columns["responses_size"].decode(Int.self)
+        let count = try columns["responses_count"].decode(Int.self)
         self.init(
             id: try columns["id"].decode(Int.self),
             checkID: try columns["check_id"].decode(String.self),
@@ -57,6 +93,7 @@ public struct Evidence: Sendable {
             sentence: try columns["sentence"].decode(String.self),
             responses: responses,
             responsesSize: size,
+            responsesCount: count,
             responsesOmitted: responses.utf8.count != size,
             collectedAt: try columns["collected_at"].decode(Date.self),
             sha256: try columns["sha256"].decode(String.self)
@@ -75,6 +112,7 @@ public struct Evidence: Sendable {
         sentence: String,
         responses: String,
         responsesSize: Int,
+        responsesCount: Int,
         responsesOmitted: Bool,
         collectedAt: Date,
         sha256: String
@@ -90,6 +128,7 @@ public struct Evidence: Sendable {
         self.sentence = sentence
         self.responses = responses
         self.responsesSize = responsesSize
+        self.responsesCount = responsesCount
         self.responsesOmitted = responsesOmitted
         self.collectedAt = collectedAt
         self.sha256 = sha256

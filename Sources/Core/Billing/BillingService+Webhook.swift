@@ -159,7 +159,7 @@ extension BillingService {
                 system: .stripe,
                 action: "subscription.updated",
                 targetType: "organization",
-                targetID: organizationID.uuidString.lowercased(),
+                targetID: organizationID.apiString,
                 ip: "",
                 metadata: ["event": eventID, "type": type, "from": previous, "to": status]
             ),

@@ -39,15 +39,15 @@ public struct BillingService: Sendable {
                 ("customer", customer),
                 ("line_items[0][price]", price),
                 ("line_items[0][quantity]", "1"),
-                ("client_reference_id", organizationID.uuidString.lowercased()),
-                ("metadata[organization_id]", organizationID.uuidString.lowercased()),
+                ("client_reference_id", organizationID.apiString),
+                ("metadata[organization_id]", organizationID.apiString),
                 ("metadata[plan]", plan),
-                ("subscription_data[metadata][organization_id]", organizationID.uuidString.lowercased()),
+                ("subscription_data[metadata][organization_id]", organizationID.apiString),
                 ("subscription_data[metadata][plan]", plan),
                 ("success_url", returnBase + "/billing/success/?session_id={CHECKOUT_SESSION_ID}"),
                 ("cancel_url", returnBase + "/billing/cancel/"),
             ],
-            idempotencyKey: "checkout-" + UUID().uuidString.lowercased()
+            idempotencyKey: "checkout-" + UUID().apiString
         )
         guard let id = session["id"] as? String, let url = session["url"] as? String else {
             throw BillingError.upstream("Stripe: the checkout session has no URL")
@@ -59,7 +59,7 @@ public struct BillingService: Sendable {
                     actorID: principal.userID,
                     action: "billing.checkout_started",
                     targetType: "organization",
-                    targetID: organizationID.uuidString.lowercased(),
+                    targetID: organizationID.apiString,
                     ip: ip,
                     metadata: ["plan": plan, "session": id]
                 ),
@@ -78,7 +78,7 @@ public struct BillingService: Sendable {
         let session = try await stripe.post(
             "billing_portal/sessions",
             fields: [("customer", customer), ("return_url", returnBase + "/billing/")],
-            idempotencyKey: "portal-" + UUID().uuidString.lowercased()
+            idempotencyKey: "portal-" + UUID().apiString
         )
         guard let url = session["url"] as? String else { throw BillingError.upstream("Stripe: the portal session has no URL") }
         return url
@@ -128,9 +128,9 @@ public struct BillingService: Sendable {
             fields: [
                 ("name", name),
                 ("email", principal.email),
-                ("metadata[organization_id]", organizationID.uuidString.lowercased()),
+                ("metadata[organization_id]", organizationID.apiString),
             ],
-            idempotencyKey: "customer-" + organizationID.uuidString.lowercased()
+            idempotencyKey: "customer-" + organizationID.apiString
         )
         guard let id = customer["id"] as? String else { throw BillingError.upstream("Stripe: the customer has no id") }
         let stored = try await postgres.query(

@@ -73,7 +73,7 @@ extension IdentityService {
 
     /// Counts a request against the caller's budget (per user, or per IP when anonymous).
     public func spendRequestBudget(principal: Principal?, ip: String) async throws {
-        let key = principal.map { "user:\($0.userID.uuidString.lowercased())" } ?? "anonymous:\(Throttle.network(of: ip))"
+        let key = principal.map { "user:\($0.userID.apiString)" } ?? "anonymous:\(Throttle.network(of: ip))"
         try await throttle.spend(key, limit: Self.userRequestLimit)
     }
 

@@ -59,7 +59,7 @@ extension IdentityService {
                         actorID: principal.userID,
                         action: "session.revoked",
                         targetType: "user",
-                        targetID: principal.userID.uuidString.lowercased(),
+                        targetID: principal.userID.apiString,
                         ip: ip,
                         metadata: ["reason": "logout"]
                     ),
@@ -106,7 +106,7 @@ extension IdentityService {
                             actorID: account.id,
                             action: "login.failed",
                             targetType: "user",
-                            targetID: account.id.uuidString.lowercased(),
+                            targetID: account.id.apiString,
                             ip: ip,
                             metadata: ["reason": reason]
                         ),
@@ -136,7 +136,7 @@ extension IdentityService {
                 actorID: userID,
                 action: "login.succeeded",
                 targetType: "user",
-                targetID: userID.uuidString.lowercased(),
+                targetID: userID.apiString,
                 ip: ip,
                 metadata: ["method": method]
             ),

@@ -35,7 +35,7 @@ extension IdentityService {
     /// `users/me/password/`: checks the current password, sets the new one and revokes every token
     /// family and every other browser session of the user.
     public func changePassword(_ principal: Principal, current: String, new: String, ip: String) async throws {
-        let failureKey = "password-fail:\(principal.userID.uuidString.lowercased())"
+        let failureKey = "password-fail:\(principal.userID.apiString)"
         let attempt = try await throttle.reserve(failureKey, limit: Self.loginFailureLimit)
         let rows = try await postgres.query("SELECT password_hash FROM users WHERE id = \(principal.userID)", logger: logger)
         var stored = ""
@@ -70,7 +70,7 @@ extension IdentityService {
                         actorID: principal.userID,
                         action: "password.changed",
                         targetType: "user",
-                        targetID: principal.userID.uuidString.lowercased(),
+                        targetID: principal.userID.apiString,
                         ip: ip
                     ),
                     on: connection,
@@ -119,7 +119,7 @@ extension IdentityService {
                         system: .operator,
                         action: active ? "user.activated" : "user.deactivated",
                         targetType: "user",
-                        targetID: userID.uuidString.lowercased(),
+                        targetID: userID.apiString,
                         ip: ""
                     ),
                     on: connection,

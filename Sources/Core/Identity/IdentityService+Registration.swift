@@ -61,7 +61,7 @@ extension IdentityService {
                     actorID: userID,
                     action: "user.registered",
                     targetType: "user",
-                    targetID: userID.uuidString.lowercased(),
+                    targetID: userID.apiString,
                     ip: ip
                 ),
                 on: connection,

@@ -41,7 +41,7 @@ extension IdentityService {
                             actorID: userID,
                             action: "token.reuse_detected",
                             targetType: "token_family",
-                            targetID: familyID.uuidString.lowercased(),
+                            targetID: familyID.apiString,
                             ip: ip
                         ),
                         on: connection,
@@ -85,7 +85,7 @@ extension IdentityService {
     /// that login.
     public func logout(_ principal: Principal, refreshToken: String, ip: String) async throws {
         let claims = try await tokens.verify(refreshToken, as: .refresh)
-        guard claims.userID == principal.userID.uuidString.lowercased(), let familyID = UUID(uuidString: claims.familyID) else {
+        guard claims.userID == principal.userID.apiString, let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
         }
         try await postgres.transaction(logger: logger) { connection in
@@ -97,7 +97,7 @@ extension IdentityService {
                         actorID: principal.userID,
                         action: "token.revoked",
                         targetType: "token_family",
-                        targetID: familyID.uuidString.lowercased(),
+                        targetID: familyID.apiString,
                         ip: ip,
                         metadata: ["reason": "logout"]
                     ),

@@ -33,10 +33,10 @@ public struct TokenIssuer: Sendable {
             tokenType: kind,
             exp: issuedAt + Int(lifetime.components.seconds),
             iat: issuedAt,
-            jti: UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
-            userID: userID.uuidString.lowercased(),
-            organizationID: organizationID?.uuidString.lowercased(),
-            familyID: familyID.uuidString.lowercased()
+            jti: UUID().apiString.replacingOccurrences(of: "-", with: ""),
+            userID: userID.apiString,
+            organizationID: organizationID?.apiString,
+            familyID: familyID.apiString
         )
         return (try await keys[0].sign(claims), claims)
     }

@@ -85,7 +85,7 @@ public struct IntegrationService: Sendable {
                     actorID: principal.userID,
                     action: "integration.removed",
                     targetType: "integration",
-                    targetID: id.uuidString.lowercased(),
+                    targetID: id.apiString,
                     ip: ip,
                     metadata: ["account": integration.account, "base_url": integration.baseURL]
                 ),
@@ -274,7 +274,7 @@ public struct IntegrationService: Sendable {
                     actorID: createdBy,
                     action: "integration.connected",
                     targetType: "integration",
-                    targetID: created.id.uuidString.lowercased(),
+                    targetID: created.id.apiString,
                     ip: ip,
                     metadata: ["account": created.account, "token_type": created.tokenType, "base_url": created.baseURL]
                 ),

@@ -23,6 +23,12 @@ extension Organization {
         throw IdentityError.rejected("Could not allocate a unique organization slug; try another name.")
     }
 
+    /// Locks the organization's row until the transaction ends: per-organization rules that count
+    /// rows (the active-audit quota) take it so concurrent requests count one at a time.
+    static func lock(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT 1 FROM organizations WHERE id = \(id) FOR UPDATE", logger: logger)
+    }
+
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Organization? {
         let rows = try await connection.query(
             "SELECT id, name, slug, subscription_status, trial_ends_at, created_at FROM organizations WHERE id = \(id)",

@@ -46,7 +46,7 @@ extension OrganizationService {
                     actorID: principal.userID,
                     action: "invitation.created",
                     targetType: "invitation",
-                    targetID: created.id.uuidString.lowercased(),
+                    targetID: created.id.apiString,
                     ip: ip,
                     metadata: ["email": email, "role": role.rawValue]
                 ),
@@ -106,7 +106,7 @@ extension OrganizationService {
                         actorID: principal.userID,
                         action: "invitation.revoked",
                         targetType: "invitation",
-                        targetID: id.uuidString.lowercased(),
+                        targetID: id.apiString,
                         ip: ip,
                         metadata: ["email": invitation.email]
                     ),
@@ -176,7 +176,7 @@ extension OrganizationService {
                     actorID: userID,
                     action: "invitation.accepted",
                     targetType: "invitation",
-                    targetID: invitation.id.uuidString.lowercased(),
+                    targetID: invitation.id.apiString,
                     ip: ip,
                     metadata: [
                         "email": invitation.email, "role": invitation.role.rawValue, "new_account": account == nil ? "true" : "false",

@@ -47,7 +47,7 @@ public struct OrganizationService: Sendable {
                     actorID: principal.userID,
                     action: "organization.updated",
                     targetType: "organization",
-                    targetID: organizationID.uuidString.lowercased(),
+                    targetID: organizationID.apiString,
                     ip: ip,
                     metadata: ["from": organization.name, "to": newName]
                 ),
@@ -104,7 +104,7 @@ public struct OrganizationService: Sendable {
                     actorID: principal.userID,
                     action: "member.role_changed",
                     targetType: "user",
-                    targetID: userID.uuidString.lowercased(),
+                    targetID: userID.apiString,
                     ip: ip,
                     metadata: ["from": member.role.rawValue, "to": role.rawValue]
                 ),
@@ -133,7 +133,7 @@ public struct OrganizationService: Sendable {
                     actorID: principal.userID,
                     action: "member.removed",
                     targetType: "user",
-                    targetID: userID.uuidString.lowercased(),
+                    targetID: userID.apiString,
                     ip: ip,
                     metadata: ["email": member.email, "role": member.role.rawValue]
                 ),

@@ -141,6 +141,6 @@ public struct TaskEnvelope: Sendable, Equatable {
 
     /// A lowercase v4 UUID, the form Celery uses for task ids and kombu for delivery tags.
     public static func newID() -> String {
-        UUID().uuidString.lowercased()
+        UUID().apiString
     }
 }

@@ -37,35 +37,22 @@ public struct ReportGenerator: Sendable {
     /// Renders report `id`. Running it again for a report that is not READY renders it again, so a
     /// redelivered or requeued message is harmless.
     public func generate(_ id: UUID) async throws -> Outcome {
-        let rows = try await postgres.query(
-            """
-            UPDATE reports SET status = 'RUNNING', started_at = now(), heartbeat_at = now(), error = NULL
-            WHERE id = \(id) AND status <> 'READY'
-            RETURNING audit_id, created_at
-            """,
-            logger: logger
-        )
-        var claimed: (UUID, Date)?
-        for try await row in rows.decode((UUID, Date).self) { claimed = row }
+        let reports = ReportTable(logger: logger)
+        let claimed = try await postgres.withConnection { connection in try await reports.claim(id, on: connection) }
         guard let (auditID, requestedAt) = claimed else {
             if try await exists(id) { return .alreadyReady }
             throw PermanentFailure(description: "report \(id) does not exist")
         }
-        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres, logger] in
-            try await postgres.query("UPDATE reports SET heartbeat_at = now() WHERE id = \(id) AND status = 'RUNNING'", logger: logger)
+        let heartbeat = RecordHeartbeat.start(every: heartbeatInterval, logger: logger) { [postgres] in
+            try await postgres.withConnection { connection in try await reports.heartbeat(id, on: connection) }
         }
         defer { heartbeat.cancel() }
         let content = try await load(reportID: id, auditID: auditID, requestedAt: requestedAt)
         let rendered = try await ReportRenderer.renderOffThePool(content)
         let sha256 = Hex.encode(SHA256.hash(data: rendered.bytes))
-        try await postgres.query(
-            """
-            UPDATE reports SET status = 'READY', pdf = \(ByteBuffer(bytes: rendered.bytes)), sha256 = \(sha256),
-                               size = \(rendered.bytes.count), pages = \(rendered.pages), error = NULL, finished_at = now()
-            WHERE id = \(id) AND status = 'RUNNING'
-            """,
-            logger: logger
-        )
+        try await postgres.withConnection { connection in
+            try await reports.ready(id, pdf: rendered.bytes, sha256: sha256, pages: rendered.pages, on: connection)
+        }
         logger.info(
             "report rendered",
             metadata: ["report": "\(id)", "pages": "\(rendered.pages)", "bytes": "\(rendered.bytes.count)"]
@@ -74,8 +61,6 @@ public struct ReportGenerator: Sendable {
     }
 
     private func exists(_ id: UUID) async throws -> Bool {
-        let rows = try await postgres.query("SELECT 1 FROM reports WHERE id = \(id)", logger: logger)
-        for try await _ in rows { return true }
-        return false
+        try await postgres.withConnection { connection in try await ReportTable(logger: logger).find(id, on: connection) != nil }
     }
 }

@@ -15,7 +15,7 @@ extension ReportRenderer {
                 + "serialized as canonical JSON (sorted keys, times to the millisecond in UTC). The digest chains the row "
                 + "hashes in (check, resource) order: starting from the empty string, each step is the SHA-256 of the previous "
                 + "value followed by the next row's hash, so adding, removing, reordering or altering any row changes it. "
-                + "<tt>GET /api/v1/audits/\(audit.id.uuidString.lowercased())/verify/</tt> recomputes every hash and the digest "
+                + "<tt>GET /api/v1/audits/\(audit.id.apiString)/verify/</tt> recomputes every hash and the digest "
                 + "from the stored evidence.",
             markup: true
         )
@@ -30,7 +30,7 @@ extension ReportRenderer {
                 + "was decided from, pretty-printed. Long answers are cut to their first \(limits.lines) lines and "
                 + "\(ReportFormat.count(limits.bodyCharacters)) characters, at most \(limits.responsesPerEvidence) answers a row, "
                 + "and each cut is marked; the complete answers are served by "
-                + "<tt>GET /api/v1/audits/\(content.audit.id.uuidString.lowercased())/evidence/</tt>.",
+                + "<tt>GET /api/v1/audits/\(content.audit.id.apiString)/evidence/</tt>.",
             markup: true
         )
         var budget = limits.totalCharacters

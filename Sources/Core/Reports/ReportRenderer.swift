@@ -32,7 +32,7 @@ public enum ReportRenderer {
             author: content.organizationName,
             created: content.requestedAt,
             headerTitle: "AuditMate audit report · \(content.organizationName)",
-            footerText: "Audit \(audit.id.uuidString.lowercased()) · report \(content.reportID.uuidString.lowercased())",
+            footerText: "Audit \(audit.id.apiString) · report \(content.reportID.apiString)",
             maximumBytes: maximumBytes
         )
         cover(content, facts, document)
@@ -57,7 +57,7 @@ public enum ReportRenderer {
         document.fields([
             ("Organization", escaped(content.organizationName)),
             ("Scope", escaped(scope(content))),
-            ("Audit ID", "<tt>\(audit.id.uuidString.lowercased())</tt>"),
+            ("Audit ID", "<tt>\(audit.id.apiString)</tt>"),
             ("Trigger", audit.trigger == .schedule ? "Scheduled rescan" : "Started by a member"),
             ("Audit requested", ReportFormat.time(audit.createdAt)),
             ("Audit started", audit.startedAt.map(ReportFormat.time) ?? "—"),

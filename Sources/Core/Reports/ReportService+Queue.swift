@@ -20,12 +20,6 @@ extension ReportService {
     /// Marks a report ERROR with a readable reason (the render task's failure hook). READY reports
     /// keep their PDF.
     public static func markFailed(_ id: UUID, reason: String, postgres: PostgresClient, logger: Logger) async throws {
-        try await postgres.query(
-            """
-            UPDATE reports SET status = 'ERROR', error = \(reason), finished_at = now()
-            WHERE id = \(id) AND status IN ('PENDING', 'RUNNING')
-            """,
-            logger: logger
-        )
+        try await postgres.withConnection { connection in try await ReportTable(logger: logger).fail(id, reason: reason, on: connection) }
     }
 }

@@ -15,6 +15,8 @@ public struct ReportService: Sendable {
     let stuckAfter: Duration
     let logger: Logger
 
+    var table: ReportTable { ReportTable(logger: logger) }
+
     public init(postgres: PostgresClient, dispatch: @escaping Dispatch, stuckAfter: Duration = .seconds(180), logger: Logger) {
         self.postgres = postgres
         self.dispatch = dispatch
@@ -42,27 +44,17 @@ public struct ReportService: Sendable {
         // The partial unique index allows one active report per audit; losing the race to insert
         // means another request's report is the one, unless it finished in between: then try again.
         for _ in 0..<3 {
-            let inserted = try await postgres.query(
-                """
-                INSERT INTO reports (organization_id, audit_id, requested_by)
-                VALUES (\(organizationID), \(auditID), \(principal.userID))
-                ON CONFLICT (audit_id) WHERE status IN ('PENDING', 'RUNNING') DO NOTHING
-                RETURNING \(unescaped: Report.columns)
-                """,
-                logger: logger
-            )
-            if let report = try await Report.decode(inserted).first {
-                await publish(report.id)
-                return (report, true)
+            let inserted = try await postgres.withConnection { connection in
+                try await table.insert(auditID: auditID, organizationID: organizationID, requestedBy: principal.userID, on: connection)
             }
-            let active = try await postgres.query(
-                """
-                SELECT \(unescaped: Report.columns) FROM reports
-                WHERE audit_id = \(auditID) AND organization_id = \(organizationID) AND status IN ('PENDING', 'RUNNING')
-                """,
-                logger: logger
-            )
-            if let report = try await Report.decode(active).first { return (report, false) }
+            if let inserted {
+                await publish(inserted.id)
+                return (inserted, true)
+            }
+            let active = try await postgres.withConnection { connection in
+                try await table.active(auditID: auditID, organizationID: organizationID, on: connection)
+            }
+            if let active { return (active, false) }
         }
         throw ReportError.conflict("The report of this audit is being requested by someone else right now; try again.")
     }
@@ -77,7 +69,7 @@ public struct ReportService: Sendable {
     func publish(_ reportID: UUID) async {
         do {
             try await dispatch(reportID)
-            try await postgres.query("UPDATE reports SET enqueued_at = now() WHERE id = \(reportID)", logger: logger)
+            try await postgres.withConnection { connection in try await table.published(reportID, on: connection) }
         } catch {
             logger.warning(
                 "report rendering not published yet; the reconciler will retry",
@@ -93,17 +85,8 @@ public struct ReportService: Sendable {
     @discardableResult
     public func reconcile(staleAfter: Duration = .seconds(600), now: Date = Date()) async throws -> Int {
         let recovered = try await recoverStuck(now: now)
-        let seconds = Double(staleAfter.components.seconds)
-        let rows = try await postgres.query(
-            """
-            SELECT id FROM reports
-            WHERE status = 'PENDING' AND (enqueued_at IS NULL OR enqueued_at < now() - make_interval(secs => \(seconds)))
-            ORDER BY created_at LIMIT 500
-            """,
-            logger: logger
-        )
-        var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        let cutoff = Date.now.addingTimeInterval(-staleAfter.seconds)
+        let ids = try await postgres.withConnection { connection in try await table.unpublished(since: cutoff, on: connection) }
         for id in ids { await publish(id) }
         if !ids.isEmpty { logger.notice("re-published lost report renderings", metadata: ["count": "\(ids.count)"]) }
         return recovered + ids.count
@@ -114,22 +97,9 @@ public struct ReportService: Sendable {
         let organizationID = try principal.organization()
         _ = try await auditStatus(auditID, organizationID: organizationID)
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            """
-            SELECT \(unescaped: Report.columns) FROM reports
-            WHERE audit_id = \(auditID) AND organization_id = \(organizationID)
-            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        let reports = try await Report.decode(rows)
-        let counted = try await postgres.query(
-            "SELECT count(*) FROM reports WHERE audit_id = \(auditID) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        var total = 0
-        for try await count in counted.decode(Int.self) { total = count }
-        return Page(items: reports, count: total, request: page)
+        return try await postgres.withConnection { connection in
+            try await table.list(auditID: auditID, organizationID: organizationID, page: page, on: connection)
+        }
     }
 
     /// `GET reports/{id}/`.
@@ -152,44 +122,37 @@ public struct ReportService: Sendable {
                     : "The report is not ready yet (\(report.status.rawValue)); try again shortly."
             )
         }
-        let rows = try await postgres.query(
-            """
-            SELECT o.slug, a.finished_at FROM audits a JOIN organizations o ON o.id = a.organization_id
-            WHERE a.id = \(report.auditID)
-            """,
-            logger: logger
-        )
-        var filename = "auditmate-report.pdf"
-        for try await (slug, finished) in rows.decode((String, Date?).self) {
-            filename = "auditmate-\(slug)-\(ReportFormat.day(finished ?? report.createdAt)).pdf"
+        let named = try await postgres.withConnection { connection -> (slug: String, finished: Date?)? in
+            guard let audit = try await AuditTable(logger: logger).find(report.auditID, on: connection),
+                let organization = try await Organization.find(id: audit.organizationID, on: connection, logger: logger)
+            else { return nil }
+            return (organization.slug, audit.finishedAt)
         }
+        var filename = "auditmate-report.pdf"
+        if let named { filename = "auditmate-\(named.slug)-\(ReportFormat.day(named.finished ?? report.createdAt)).pdf" }
         return ReportDownload(report: report, sha256: sha256, size: size, filename: filename)
     }
 
     /// The bytes of a download's PDF.
     public func bytes(of download: ReportDownload) async throws -> [UInt8] {
-        let rows = try await postgres.query("SELECT pdf FROM reports WHERE id = \(download.report.id)", logger: logger)
-        for try await pdf in rows.decode(ByteBuffer?.self) {
-            if let pdf { return Array(pdf.readableBytesView) }
-        }
+        let pdf = try await postgres.withConnection { connection in try await table.pdf(of: download.report.id, on: connection) }
+        if let pdf { return pdf }
         throw IdentityError.notFound
     }
 
     func find(_ id: UUID, organizationID: UUID) async throws -> Report {
-        let rows = try await postgres.query(
-            "SELECT \(unescaped: Report.columns) FROM reports WHERE id = \(id) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        guard let report = try await Report.decode(rows).first else { throw IdentityError.notFound }
+        let report = try await postgres.withConnection { connection in
+            try await table.find(id, organizationID: organizationID, on: connection)
+        }
+        guard let report else { throw IdentityError.notFound }
         return report
     }
 
     private func auditStatus(_ auditID: UUID, organizationID: UUID) async throws -> Audit.Status {
-        let rows = try await postgres.query(
-            "SELECT status FROM audits WHERE id = \(auditID) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        for try await status in rows.decode(String.self) { return Audit.Status(rawValue: status) ?? .error }
-        throw IdentityError.notFound
+        let audit = try await postgres.withConnection { connection in
+            try await AuditTable(logger: logger).find(auditID, organizationID: organizationID, on: connection)
+        }
+        guard let audit else { throw IdentityError.notFound }
+        return audit.status
     }
 }

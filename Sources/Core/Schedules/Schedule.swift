@@ -37,7 +37,7 @@ public struct Schedule: Equatable, Sendable {
     let lastSlotAt: Date?
 
     /// The beat entry name its slots are claimed under.
-    public static func beatEntry(_ id: UUID) -> String { "schedule:\(id.uuidString.lowercased())" }
+    public static func beatEntry(_ id: UUID) -> String { "schedule:\(id.apiString)" }
 
     static let columns = """
         id, organization_id, name, integration_id, repository, cron, timezone, enabled, next_run_at, last_slot_at, last_run_at,

@@ -63,10 +63,12 @@ extension ScheduleService {
             return nil
         }
 
-        var integration = schedule.integrationID
-        if integration == nil {
-            integration = try await firstIntegration(of: schedule.organizationID, on: connection)
-        }
+        let integration = try await Integration.pick(
+            schedule.integrationID,
+            organizationID: schedule.organizationID,
+            on: connection,
+            logger: logger
+        )
         let skip: Schedule.SkipReason? =
             !subscription.allowsPremium(at: now) ? .subscriptionInactive : integration == nil ? .noIntegration : nil
         if let skip {
@@ -85,7 +87,7 @@ extension ScheduleService {
                     system: .beat,
                     action: "schedule.skipped",
                     targetType: "schedule",
-                    targetID: id.uuidString.lowercased(),
+                    targetID: id.apiString,
                     ip: "",
                     metadata: ["reason": skip.rawValue, "slot": slot.formatted(.iso8601)]
                 ),
@@ -95,13 +97,18 @@ extension ScheduleService {
             logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(id)", "reason": "\(skip.rawValue)"])
             return nil
         }
-        try await connection.query(
-            """
-            INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, schedule_id, scheduled_for)
-            VALUES (\(auditID), \(schedule.organizationID), \(integration), \(schedule.repository), '{}', 'schedule', NULL,
-                    \(id), \(slot))
-            """,
-            logger: logger
+        try await AuditTable(logger: logger).insert(
+            AuditTable.NewAudit(
+                id: auditID,
+                organizationID: schedule.organizationID,
+                integrationID: integration,
+                repository: schedule.repository,
+                checks: [],
+                trigger: .schedule,
+                scheduleID: id,
+                scheduledFor: slot
+            ),
+            on: connection
         )
         try await connection.query(
             """
@@ -118,9 +125,9 @@ extension ScheduleService {
                 system: .beat,
                 action: "audit.scheduled",
                 targetType: "audit",
-                targetID: auditID.uuidString.lowercased(),
+                targetID: auditID.apiString,
                 ip: "",
-                metadata: ["schedule": id.uuidString.lowercased(), "slot": slot.formatted(.iso8601)]
+                metadata: ["schedule": id.apiString, "slot": slot.formatted(.iso8601)]
             ),
             on: connection,
             logger: logger

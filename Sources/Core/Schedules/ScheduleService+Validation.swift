@@ -31,15 +31,8 @@ extension ScheduleService {
         }
 
         if let target = changes.target {
-            var repository: String?
-            if let raw = target.repository?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
-                if Self.isRepositoryName(raw) {
-                    repository = raw
-                } else {
-                    errors["target.repository"] = ["Enter a repository as owner/name."]
-                }
-            }
-            validated.target = .init(integration: target.integration, repository: repository)
+            let repository = RepositoryName.parse(target.repository, field: "target.repository", into: &errors)
+            validated.target = .init(integration: target.integration, repository: repository?.description)
         }
 
         let cronText = changes.cron ?? current?.cron
@@ -91,11 +84,5 @@ extension ScheduleService {
         if seconds % 3_600 == 0 { return seconds == 3_600 ? "hour" : count(seconds / 3_600, "hour") }
         if seconds % 60 == 0 { return seconds == 60 ? "minute" : count(seconds / 60, "minute") }
         return count(seconds, "second")
-    }
-
-    /// `owner/name` with GitHub's characters, as audits accept it.
-    static func isRepositoryName(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }
     }
 }

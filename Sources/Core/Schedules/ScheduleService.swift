@@ -105,23 +105,9 @@ public struct ScheduleService: Sendable {
     /// organization's first one when it names none; nil when it names none and the organization has
     /// none yet (runs then use the first one connected by the time they come).
     func resolveIntegration(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        guard let requested else { return try await firstIntegration(of: organizationID, on: connection) }
-        let rows = try await connection.query(
-            "SELECT id FROM integrations WHERE organization_id = \(organizationID) AND id = \(requested)",
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        throw ScheduleError.validation(["target.integration": ["Unknown integration."]])
-    }
-
-    /// The organization's oldest integration, if any.
-    func firstIntegration(of organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        let rows = try await connection.query(
-            "SELECT id FROM integrations WHERE organization_id = \(organizationID) ORDER BY created_at, id LIMIT 1",
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
+        let picked = try await Integration.pick(requested, organizationID: organizationID, on: connection, logger: logger)
+        if requested != nil && picked == nil { throw ScheduleError.validation(["target.integration": ["Unknown integration."]]) }
+        return picked
     }
 
     func record(_ action: String, _ schedule: Schedule, principal: Principal, ip: String, on connection: PostgresConnection) async throws {
@@ -131,7 +117,7 @@ public struct ScheduleService: Sendable {
                 actorID: principal.userID,
                 action: action,
                 targetType: "schedule",
-                targetID: schedule.id.uuidString.lowercased(),
+                targetID: schedule.id.apiString,
                 ip: ip,
                 metadata: ["name": schedule.name, "cron": schedule.cron, "timezone": schedule.timezone, "enabled": "\(schedule.enabled)"]
             ),
