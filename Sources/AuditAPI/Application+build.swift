@@ -19,71 +19,19 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         trialDays: config.billing.trialDays,
         logger: logger
     )
-
-    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
-    // Outermost first. Everything that must see the final status (ids, logs, metrics, headers) sits
-    // outside ErrorMiddleware, which turns errors into DRF responses.
-    router.addMiddleware {
-        RequestIDMiddleware()
-        AccessLogMiddleware()
-        MetricsMiddleware(registry: metrics)
-        SecurityHeadersMiddleware(strictTransportSecurity: config.isProduction)
-        AllowedHostsMiddleware(settings: config.http)
-        CORSMiddleware(allowedOrigins: config.http.corsAllowedOrigins)
-        ErrorMiddleware()
-        BodyLimitMiddleware(limit: config.http.maxRequestBodyBytes)
-        AuthenticationMiddleware(identity: identity, http: config.http, trustedProxies: config.identity.trustedProxies)
-        MethodNotAllowedMiddleware(routes: routes)
-    }
-
+    let router = makeRouter(config: config, identity: identity, metrics: metrics, routes: routes)
     let schema = try SchemaDocument.bundled()
     let auditEvents = AuditEventHub(database: config.database, logger: logger)
-    let broker = QueueBroker(redis: infrastructure.redis, settings: config.queue)
-    let audits = AuditService(
-        postgres: infrastructure.postgres,
-        broker: broker,
-        maxActiveAudits: config.quotas.maxActiveAuditsPerOrganization,
-        logger: logger
-    )
-    let handler = APIHandler(
+    let handler = try makeHandler(
+        config: config,
         infrastructure: infrastructure,
+        identity: identity,
         metrics: metrics,
         schema: schema,
-        docs: try SwaggerUIPage(directory: config.http.swaggerUIDirectory),
-        identity: identity,
-        organizations: OrganizationService(postgres: infrastructure.postgres, identity: identity, logger: logger),
-        auditLog: AuditLog(postgres: infrastructure.postgres, logger: logger),
-        integrations: IntegrationService(
-            postgres: infrastructure.postgres,
-            github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
-            fernet: try Fernet(keys: config.secrets.fernetKeys),
-            settings: config.github,
-            logger: logger
-        ),
-        billing: BillingService(
-            postgres: infrastructure.postgres,
-            stripe: StripeClient(settings: config.billing, logger: logger),
-            settings: config.billing,
-            logger: logger
-        ),
-        audits: audits,
-        reports: ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger),
         auditEvents: auditEvents,
-        eventStreamSlots: EventStreamSlots(redis: infrastructure.redis, limit: config.quotas.maxStreamsPerUser, logger: logger),
-        schedules: ScheduleService(postgres: infrastructure.postgres, audits: audits, settings: config.scheduling, logger: logger),
-        secureCookies: config.isProduction,
-        servesMetrics: !config.isProduction
+        logger: logger
     )
-    try handler.registerHandlers(
-        on: RecordingTransport(router: router, table: routes),
-        // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
-        configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-        middlewares: [
-            QueryParametersMiddleware(rules: schema.queryRules),
-            RequestBodyMiddleware(rules: schema.bodyRules, limit: config.http.maxRequestBodyBytes),
-            RequiredNullsMiddleware(shapes: schema.responseShapes),
-        ]
-    )
+    try register(handler, on: router, routes: routes, schema: schema, config: config)
 
     var services = infrastructure.services + [auditEvents]
     if config.isProduction {
@@ -101,4 +49,98 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         try await infrastructure.prepareSchema(environment: config.environment)
     }
     return app
+}
+
+/// The router and its middleware, outermost first. Everything that must see the final status (ids,
+/// logs, metrics, headers) sits outside ErrorMiddleware, which turns errors into DRF responses.
+private func makeRouter(
+    config: AppConfig,
+    identity: IdentityService,
+    metrics: PrometheusCollectorRegistry,
+    routes: RouteTable
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.addMiddleware {
+        RequestIDMiddleware()
+        AccessLogMiddleware()
+        MetricsMiddleware(registry: metrics)
+        SecurityHeadersMiddleware(strictTransportSecurity: config.isProduction)
+        AllowedHostsMiddleware(settings: config.http)
+        CORSMiddleware(allowedOrigins: config.http.corsAllowedOrigins)
+        ErrorMiddleware()
+        BodyLimitMiddleware(limit: config.http.maxRequestBodyBytes)
+        AuthenticationMiddleware(identity: identity, http: config.http, trustedProxies: config.identity.trustedProxies)
+        MethodNotAllowedMiddleware(routes: routes)
+    }
+    return router
+}
+
+/// Every Core service the operations call, on the shared pools.
+private func makeHandler(
+    config: AppConfig,
+    infrastructure: Infrastructure,
+    identity: IdentityService,
+    metrics: PrometheusCollectorRegistry,
+    schema: SchemaDocument,
+    auditEvents: AuditEventHub,
+    logger: Logger
+) throws -> APIHandler {
+    let postgres = infrastructure.postgres
+    let broker = QueueBroker(redis: infrastructure.redis, settings: config.queue)
+    let audits = AuditService(
+        postgres: postgres,
+        broker: broker,
+        maxActiveAudits: config.quotas.maxActiveAuditsPerOrganization,
+        logger: logger
+    )
+    return APIHandler(
+        infrastructure: infrastructure,
+        metrics: metrics,
+        schema: schema,
+        docs: try SwaggerUIPage(directory: config.http.swaggerUIDirectory),
+        identity: identity,
+        organizations: OrganizationService(postgres: postgres, identity: identity, logger: logger),
+        auditLog: AuditLog(postgres: postgres, logger: logger),
+        integrations: IntegrationService(
+            postgres: postgres,
+            github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
+            fernet: try Fernet(keys: config.secrets.fernetKeys),
+            settings: config.github,
+            logger: logger
+        ),
+        billing: BillingService(
+            postgres: postgres,
+            stripe: StripeClient(settings: config.billing, logger: logger),
+            settings: config.billing,
+            logger: logger
+        ),
+        audits: audits,
+        reports: ReportService(postgres: postgres, broker: broker, logger: logger),
+        auditEvents: auditEvents,
+        eventStreamSlots: EventStreamSlots(redis: infrastructure.redis, limit: config.quotas.maxStreamsPerUser, logger: logger),
+        schedules: ScheduleService(postgres: postgres, audits: audits, settings: config.scheduling, logger: logger),
+        secureCookies: config.isProduction,
+        servesMetrics: !config.isProduction
+    )
+}
+
+/// The generated operations on the router, each recorded in `routes` (for 405 answers) and checked
+/// against the schema's query, body and response rules.
+private func register(
+    _ handler: APIHandler,
+    on router: Router<AppRequestContext>,
+    routes: RouteTable,
+    schema: SchemaDocument,
+    config: AppConfig
+) throws {
+    try handler.registerHandlers(
+        on: RecordingTransport(router: router, table: routes),
+        // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
+        configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        middlewares: [
+            QueryParametersMiddleware(rules: schema.queryRules),
+            RequestBodyMiddleware(rules: schema.bodyRules, limit: config.http.maxRequestBodyBytes),
+            RequiredNullsMiddleware(shapes: schema.responseShapes),
+        ]
+    )
 }

@@ -28,6 +28,7 @@ extension APIError {
     private init?(raisedByHandler error: any Error) {
         switch error {
         case let error as APIError: self = error
+        case is NotFound: self = .notFound
         case let error as IdentityError: self = APIError(error)
         case let error as IntegrationError: self = APIError(error)
         case let error as BillingError: self = APIError(error)

@@ -63,7 +63,7 @@ extension Components.Schemas.Check {
             title: definition.title,
             severity: Components.Schemas.Severity(rawValue: definition.severity.rawValue)!,
             scope: ScopePayload(rawValue: definition.scope.rawValue)!,
-            family: definition.family,
+            family: definition.family.rawValue,
             rationale: definition.rationale,
             remediation: definition.remediation,
             controls: .init(soc2: definition.controls.soc2, iso: definition.controls.iso27001)

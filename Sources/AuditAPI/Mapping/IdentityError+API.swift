@@ -20,8 +20,6 @@ extension APIError {
             self = .permissionDenied
         case .paymentRequired:
             self.init(.init(code: 402, reasonPhrase: "Payment Required"), detail: "An active subscription is required.")
-        case .notFound:
-            self = .notFound
         case .csrfFailed:
             self.init(.forbidden, detail: "CSRF Failed: CSRF token missing or incorrect.")
         case .validation(let fields):

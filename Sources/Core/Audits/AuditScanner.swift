@@ -61,13 +61,10 @@ public struct AuditScanner: Sendable {
         defer { heartbeat.cancel() }
         var logger = self.logger
         logger[metadataKey: "audit"] = "\(auditID)"
-        let integration: Integration
-        let credential: GitHubCredential
-        do {
-            (integration, credential) = try await integrations.credential(audit.integrationID, organizationID: audit.organizationID)
-        } catch IdentityError.notFound {
+        guard let connected = try await integrations.credential(audit.integrationID, organizationID: audit.organizationID) else {
             return .finished(try await fail(audit, "The GitHub integration of this audit was removed."))
         }
+        let (integration, credential) = connected
         let fetcher = ScanFetcher(github: github, credential: credential)
         do {
             let scope = try await discover(audit, integration: integration, fetcher: fetcher)
@@ -110,17 +107,17 @@ public struct AuditScanner: Sendable {
             guard let object = answer.object, let facts = RepositoryFacts(githubJSON: object) else {
                 throw try refusal(answer.error, what: "repository \(repository)")
             }
-            let organization = integration.accountType == "User" && facts.owner == integration.account ? nil : facts.owner
+            let organization = integration.accountType == .user && facts.owner == integration.account ? nil : facts.owner
             return Scope(organization: organization, account: facts.owner, repositories: [facts])
         }
         let request: CheckRequest
         var key: String?
         switch integration.accountType {
-        case "Organization": request = CheckRequest("/orgs/\(integration.account)/repos?type=all", allPages: true)
-        case "Installation":
+        case .organization: request = CheckRequest("/orgs/\(integration.account)/repos?type=all", allPages: true)
+        case .installation:
             request = CheckRequest("/installation/repositories", allPages: true)
             key = "repositories"
-        default: request = CheckRequest("/user/repos?affiliation=owner", allPages: true)
+        case .user: request = CheckRequest("/user/repos?affiliation=owner", allPages: true)
         }
         let answer = try await fetcher.answer(request)
         guard let items = answer.items(key: key) else {
@@ -128,7 +125,7 @@ public struct AuditScanner: Sendable {
         }
         let repositories = items.compactMap(RepositoryFacts.init(githubJSON:)).filter { !$0.archived }
         return Scope(
-            organization: integration.accountType == "User" ? nil : integration.account,
+            organization: integration.accountType == .user ? nil : integration.account,
             account: integration.account,
             repositories: repositories.sorted { $0.fullName.lowercased() < $1.fullName.lowercased() }
         )

@@ -41,7 +41,7 @@ extension AuditService {
         _ = try await find(auditID, organizationID: organizationID)
         try principal.authorize(.read)
         let row = try await postgres.withConnection { connection in try await evidenceTable.row(id, of: auditID, on: connection) }
-        guard let row else { throw IdentityError.notFound }
+        guard let row else { throw NotFound(.evidence) }
         return row
     }
 

@@ -78,7 +78,11 @@ public struct AuditService: Sendable {
                 )
             }
             guard
-                let integrationID = try await Integration.pick(integration, organizationID: organizationID, on: connection, logger: logger)
+                let integrationID = try await IntegrationTable(logger: logger).pick(
+                    integration,
+                    organizationID: organizationID,
+                    on: connection
+                )
             else {
                 throw AuditError.validation([
                     "integration": [
@@ -105,16 +109,11 @@ public struct AuditService: Sendable {
     /// Publishes the scan and records that it was published, with the message's task id. A failure
     /// (Redis down) is logged and left to the reconciler.
     func publish(_ auditID: UUID, notBefore: Date?) async {
-        do {
+        await cycle.publish(auditID) {
             let taskID = try await dispatch(auditID, notBefore)
             try await postgres.withConnection { connection in
                 try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: true, on: connection)
             }
-        } catch {
-            logger.warning(
-                "audit scan not published yet; the reconciler will retry",
-                metadata: ["audit": "\(auditID)", "error": "\(error)"]
-            )
         }
     }
 
@@ -144,24 +143,11 @@ public struct AuditService: Sendable {
     /// audit gets a second message after the grace, which the idempotent scan tolerates.
     @discardableResult
     public func reconcile(grace: Duration = AuditService.reconcileGrace, now: Date = Date()) async throws -> Int {
-        let recovered = try await recoverStuck(now: now)
-        let cutoff = now.addingTimeInterval(-grace.seconds)
-        let candidates = try await postgres.withConnection { connection in try await table.waiting(since: cutoff, now: now, on: connection)
-        }
-        guard !candidates.isEmpty else { return recovered }
-        let live = try await liveScans(candidates.compactMap(\.taskID))
-        let missing = candidates.filter { candidate in candidate.taskID.map { !live.contains($0) } ?? true }.map(\.id)
-        guard !missing.isEmpty else { return recovered }
-        // Published again or started meanwhile: left alone.
-        let lost = try await postgres.withConnection { connection in try await table.stillWaiting(missing, since: cutoff, on: connection) }
-        for id in lost { await publish(id, notBefore: nil) }
-        if !lost.isEmpty {
-            logger.notice(
-                "re-published audit scans missing from the queue",
-                metadata: ["count": "\(lost.count)", "audits": "\(lost.map { $0.apiString })"]
-            )
-        }
-        return recovered + lost.count
+        try await cycle.reconcile(
+            requeueStuck: { try await requeueStuck(now: now) },
+            lost: { try await lostScans(since: now.addingTimeInterval(-grace.seconds), now: now) },
+            publish: { id in await publish(id, notBefore: nil) }
+        )
     }
 
     public struct Filters: Sendable {
@@ -197,7 +183,7 @@ public struct AuditService: Sendable {
         let audit = try await postgres.withConnection { connection in
             try await table.find(id, organizationID: organizationID, on: connection)
         }
-        guard let audit else { throw IdentityError.notFound }
+        guard let audit else { throw NotFound(.audit) }
         return audit
     }
 

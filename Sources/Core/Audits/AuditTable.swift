@@ -143,7 +143,7 @@ struct AuditTable: Sendable {
             """,
             logger: logger
         )
-        guard let audit = try await Audit.decode(rows).first else { throw IdentityError.notFound }
+        guard let audit = try await Audit.decode(rows).first else { throw NotFound(.audit) }
         return audit
     }
 

@@ -108,7 +108,7 @@ public struct BillingService: Sendable {
                 hasStripeSubscription: subscribed
             )
         }
-        throw IdentityError.notFound
+        throw NotFound(.organization)
     }
 
     /// The organization's Stripe customer, created once. The idempotency key is the organization,

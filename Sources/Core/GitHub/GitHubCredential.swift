@@ -18,13 +18,22 @@ public struct GitHubCredential: Sendable, CustomStringConvertible {
     /// Never the token.
     public var description: String { "GitHubCredential(\(baseURL), \(fingerprint))" }
 
+    /// The kinds of GitHub token, by their documented prefixes.
+    public enum TokenType: String, Sendable {
+        case classicPAT = "classic_pat"
+        case fineGrainedPAT = "fine_grained_pat"
+        case appInstallation = "app_installation"
+        case oauth
+        case appUser = "app_user"
+    }
+
     /// What the token's prefix says it is (GitHub's documented prefixes); older GHES tokens are
     /// 40 hex characters, so anything else is `classic`.
-    public var tokenType: String {
-        if token.hasPrefix("github_pat_") { return "fine_grained_pat" }
-        if token.hasPrefix("ghs_") { return "app_installation" }
-        if token.hasPrefix("gho_") { return "oauth" }
-        if token.hasPrefix("ghu_") { return "app_user" }
-        return "classic_pat"
+    public var tokenType: TokenType {
+        if token.hasPrefix("github_pat_") { return .fineGrainedPAT }
+        if token.hasPrefix("ghs_") { return .appInstallation }
+        if token.hasPrefix("gho_") { return .oauth }
+        if token.hasPrefix("ghu_") { return .appUser }
+        return .classicPAT
     }
 }

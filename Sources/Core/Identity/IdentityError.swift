@@ -11,8 +11,6 @@ public enum IdentityError: Error, Equatable, Sendable {
     case permissionDenied
     /// The action is premium and the organization's subscription is not active (402).
     case paymentRequired
-    /// The resource does not exist in the caller's organization (or at all).
-    case notFound
     /// A cookie-authenticated unsafe request without a matching CSRF token.
     case csrfFailed
     /// Field errors, DRF style: `["password": ["..."]]`.

@@ -121,7 +121,7 @@ extension IdentityService {
 
     private func loginOrganization(userID: UUID, requested: UUID?, on connection: PostgresConnection) async throws -> UUID? {
         guard let requested else { return try await defaultOrganization(of: userID, on: connection) }
-        guard try await role(of: userID, in: requested, on: connection) != nil else { throw IdentityError.notFound }
+        guard try await role(of: userID, in: requested, on: connection) != nil else { throw NotFound(.membership) }
         return requested
     }
 

@@ -8,7 +8,7 @@ extension IdentityService {
     }
 
     func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
-        guard let user = try await user(id: userID, on: connection) else { throw IdentityError.notFound }
+        guard let user = try await user(id: userID, on: connection) else { throw NotFound(.user) }
         let rows = try await connection.query(
             """
             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id

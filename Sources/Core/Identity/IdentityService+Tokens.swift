@@ -113,7 +113,7 @@ extension IdentityService {
     public func switchOrganization(_ principal: Principal, to organizationID: UUID) async throws -> TokenPair {
         try await postgres.transaction(logger: logger) { connection in
             guard try await role(of: principal.userID, in: organizationID, on: connection) != nil else {
-                throw IdentityError.notFound
+                throw NotFound(.membership)
             }
             switch principal.credential {
             case .bearer(let familyID):

@@ -30,16 +30,16 @@ public struct Principal: Equatable, Sendable {
 
     /// The caller's organization, for endpoints about "the current organization". Without one
     /// there is nothing to show: 404, as for any resource outside the caller's organizations.
-    public func organization() throws(IdentityError) -> UUID {
-        guard let organizationID else { throw .notFound }
+    public func organization() throws -> UUID {
+        guard let organizationID else { throw NotFound(.organization) }
         return organizationID
     }
 
     /// Checks the role matrix for `action` in the caller's organization (403 when the role may not),
     /// then, for premium actions, the subscription (402).
-    public func authorize(_ action: Action) throws(IdentityError) {
-        guard let role else { throw .notFound }
-        guard role.allows(action) else { throw .permissionDenied }
-        if action.isPremium && !premiumAllowed { throw .paymentRequired }
+    public func authorize(_ action: Action) throws {
+        guard let role else { throw NotFound(.membership) }
+        guard role.allows(action) else { throw IdentityError.permissionDenied }
+        if action.isPremium && !premiumAllowed { throw IdentityError.paymentRequired }
     }
 }

@@ -1,49 +1,37 @@
 import Foundation
+import PostgresNIO
 
 /// A stored connection to GitHub. It never holds the token: that stays encrypted in the database
 /// until `IntegrationService.credential(...)` decrypts it for a call.
 public struct Integration: Equatable, Sendable {
+    /// Whom the credential audits, as GitHub named it when the integration was connected (the
+    /// `account_type` CHECK constraint lists the same three).
+    public enum AccountType: String, Sendable {
+        case organization = "Organization"
+        case user = "User"
+        case installation = "Installation"
+    }
+
     public let id: UUID
     public let organizationID: UUID
     public let provider: String
     public let account: String
-    public let accountType: String
+    public let accountType: AccountType
     public let baseURL: String
-    public let tokenType: String
+    public let tokenType: GitHubCredential.TokenType
     public let scopes: [String]
     public let createdBy: UUID?
     public let createdAt: Date
     public let lastUsedAt: Date?
-
-    static let columns = """
-        id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by, created_at, last_used_at
-        """
-    typealias Row = (UUID, UUID, String, String, String, String, String, [String], UUID?, Date, Date?)
-
-    init(_ row: Row) {
-        self.init(
-            id: row.0,
-            organizationID: row.1,
-            provider: row.2,
-            account: row.3,
-            accountType: row.4,
-            baseURL: row.5,
-            tokenType: row.6,
-            scopes: row.7,
-            createdBy: row.8,
-            createdAt: row.9,
-            lastUsedAt: row.10
-        )
-    }
 
     init(
         id: UUID,
         organizationID: UUID,
         provider: String,
         account: String,
-        accountType: String,
+        accountType: AccountType,
         baseURL: String,
-        tokenType: String,
+        tokenType: GitHubCredential.TokenType,
         scopes: [String],
         createdBy: UUID?,
         createdAt: Date,
@@ -60,6 +48,29 @@ public struct Integration: Equatable, Sendable {
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [Integration] {
+        var integrations: [Integration] = []
+        for try await row in rows { integrations.append(try Integration(row.makeRandomAccess())) }
+        return integrations
+    }
+
+    /// One row selected with `IntegrationTable.columns`.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try columns["id"].decode(UUID.self),
+            organizationID: try columns["organization_id"].decode(UUID.self),
+            provider: try columns["provider"].decode(String.self),
+            account: try columns["account"].decode(String.self),
+            accountType: AccountType(rawValue: try columns["account_type"].decode(String.self)) ?? .user,
+            baseURL: try columns["base_url"].decode(String.self),
+            tokenType: GitHubCredential.TokenType(rawValue: try columns["token_type"].decode(String.self)) ?? .classicPAT,
+            scopes: try columns["scopes"].decode([String].self),
+            createdBy: try columns["created_by"].decode(UUID?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            lastUsedAt: try columns["last_used_at"].decode(Date?.self)
+        )
     }
 }
 

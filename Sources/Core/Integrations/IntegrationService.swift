@@ -11,6 +11,7 @@ public struct IntegrationService: Sendable {
     let fernet: Fernet
     let settings: GitHubSettings
     let logger: Logger
+    var table: IntegrationTable { IntegrationTable(logger: logger) }
 
     public init(postgres: PostgresClient, github: GitHubClient, fernet: Fernet, settings: GitHubSettings, logger: Logger) {
         self.postgres = postgres
@@ -52,24 +53,9 @@ public struct IntegrationService: Sendable {
     public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Integration> {
         let organizationID = try principal.organization()
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            """
-            SELECT id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
-                   created_at, last_used_at
-            FROM integrations WHERE organization_id = \(organizationID)
-            ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        var items: [Integration] = []
-        for try await row in rows.decode(Integration.Row.self) { items.append(Integration(row)) }
-        let countRows = try await postgres.query(
-            "SELECT count(*) FROM integrations WHERE organization_id = \(organizationID)",
-            logger: logger
-        )
-        var total = 0
-        for try await count in countRows.decode(Int.self) { total = count }
-        return Page(items: items, count: total, request: page)
+        return try await postgres.withConnection { connection in
+            try await table.page(organizationID: organizationID, page, on: connection)
+        }
     }
 
     /// `DELETE integrations/{id}/`.
@@ -78,7 +64,7 @@ public struct IntegrationService: Sendable {
         try await postgres.transaction(logger: logger) { connection in
             let integration = try await find(id, in: organizationID, on: connection)
             try principal.authorize(.manageIntegrations)
-            try await connection.query("DELETE FROM integrations WHERE id = \(id)", logger: logger)
+            try await table.delete(id, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -99,14 +85,15 @@ public struct IntegrationService: Sendable {
     /// pages, revalidated by ETag) and paginated here.
     public func repositories(_ principal: Principal, id: UUID, page: PageRequest) async throws -> Page<Repository> {
         let organizationID = try principal.organization()
-        let (integration, credential) = try await credential(id, organizationID: organizationID)
+        guard let connected = try await credential(id, organizationID: organizationID) else { throw NotFound(.integration) }
+        let (integration, credential) = connected
         try principal.authorize(.manageIntegrations)
         let items: [[String: Any]]
         do {
             switch integration.accountType {
-            case "Organization": items = try await github.getAll("/orgs/\(integration.account)/repos?type=all", credential: credential)
-            case "Installation": items = try await github.getAll("/installation/repositories", credential: credential, key: "repositories")
-            default:
+            case .organization: items = try await github.getAll("/orgs/\(integration.account)/repos?type=all", credential: credential)
+            case .installation: items = try await github.getAll("/installation/repositories", credential: credential, key: "repositories")
+            case .user:
                 items = try await github.getAll("/user/repos?affiliation=owner,collaborator,organization_member", credential: credential)
             }
         } catch {
@@ -118,43 +105,28 @@ public struct IntegrationService: Sendable {
     }
 
     /// The integration and its decrypted credential, for a call to GitHub; marks it used.
-    /// `id == nil` picks the organization's first integration.
-    public func credential(_ id: UUID?, organizationID: UUID) async throws -> (Integration, GitHubCredential) {
-        let rows = try await postgres.query(
-            """
-            UPDATE integrations SET last_used_at = now()
-            WHERE id = (SELECT id FROM integrations
-                        WHERE organization_id = \(organizationID) AND (\(id)::uuid IS NULL OR id = \(id))
-                        ORDER BY created_at, id LIMIT 1)
-            RETURNING id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
-                      created_at, last_used_at, token_ciphertext
-            """,
-            logger: logger
-        )
-        for try await row in rows.decode((UUID, UUID, String, String, String, String, String, [String], UUID?, Date, Date?, String).self) {
-            let integration = Integration((row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10))
-            let token = try fernet.decrypt(row.11)
-            return (integration, GitHubCredential(baseURL: integration.baseURL, token: String(decoding: token, as: UTF8.self)))
+    /// `id == nil` picks the organization's default integration; nil when there is no such
+    /// integration (never connected, or removed since).
+    public func credential(_ id: UUID?, organizationID: UUID) async throws -> (Integration, GitHubCredential)? {
+        let used = try await postgres.withConnection { connection in
+            try await table.use(id, organizationID: organizationID, on: connection)
         }
-        throw IdentityError.notFound
+        guard let used else { return nil }
+        let (integration, ciphertext) = used
+        let token = try fernet.decrypt(ciphertext)
+        return (integration, GitHubCredential(baseURL: integration.baseURL, token: String(decoding: token, as: UTF8.self)))
     }
 
     /// `AuditAPI rotate-secrets`: re-encrypts every stored token under the first of `FERNET_KEYS`.
     /// Returns how many were re-encrypted and how many there are.
     public func rotateSecrets() async throws -> (rotated: Int, total: Int) {
         try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query("SELECT id, token_ciphertext FROM integrations FOR UPDATE", logger: logger)
-            var stale: [(UUID, String)] = []
-            var total = 0
-            for try await (id, ciphertext) in rows.decode((UUID, String).self) {
-                total += 1
-                if !fernet.isCurrent(ciphertext) { stale.append((id, ciphertext)) }
-            }
+            let ciphertexts = try await table.lockAllCiphertexts(on: connection)
+            let stale = ciphertexts.filter { !fernet.isCurrent($0.ciphertext) }
             for (id, ciphertext) in stale {
-                let rotated = try fernet.rotate(ciphertext)
-                try await connection.query("UPDATE integrations SET token_ciphertext = \(rotated) WHERE id = \(id)", logger: logger)
+                try await table.replaceCiphertext(of: id, with: try fernet.rotate(ciphertext), on: connection)
             }
-            return (stale.count, total)
+            return (stale.count, ciphertexts.count)
         }
     }
 
@@ -163,21 +135,21 @@ public struct IntegrationService: Sendable {
     /// Who the credential acts for, as GitHub says, and the scopes it was granted.
     struct GitHubIdentity: Sendable {
         let account: String
-        let accountType: String
+        let accountType: Integration.AccountType
         let scopes: [String]
     }
 
     func identify(_ credential: GitHubCredential, organization: String?, grantedScopes: [String]? = nil) async throws -> GitHubIdentity {
         var account = ""
-        var accountType = "User"
+        var accountType = Integration.AccountType.user
         var scopes = grantedScopes ?? []
         do {
-            if credential.tokenType == "app_installation" {
+            if credential.tokenType == .appInstallation {
                 // Installation tokens cannot read /user; their repository list proves them.
                 let page = try await github.get("/installation/repositories?per_page=1", credential: credential)
                 let first = ((page.json() as? [String: Any])?["repositories"] as? [[String: Any]])?.first
                 account = (first?["owner"] as? [String: Any])?["login"] as? String ?? "installation"
-                accountType = "Installation"
+                accountType = .installation
             } else {
                 let user = try await github.get("/user", credential: credential)
                 account = (user.json() as? [String: Any])?["login"] as? String ?? ""
@@ -189,7 +161,7 @@ public struct IntegrationService: Sendable {
             throw Self.refusal(error, field: "token", prefix: "GitHub rejected the token: ")
         }
         var named = organization?.trimmingCharacters(in: .whitespaces)
-        if named?.isEmpty != false, accountType == "User" {
+        if named?.isEmpty != false, accountType == .user {
             // A person's token audits an organization, not the person's own account, whenever it
             // can tell which one: auditing the user account would silently skip every
             // organization-level check.
@@ -205,7 +177,7 @@ public struct IntegrationService: Sendable {
             do {
                 let org = try await github.get(CheckPaths.organization(organization), credential: credential)
                 account = (org.json() as? [String: Any])?["login"] as? String ?? organization
-                if accountType != "Installation" { accountType = "Organization" }
+                if accountType != .installation { accountType = .organization }
             } catch {
                 throw Self.refusal(error, field: "organization", prefix: "GitHub: ")
             }
@@ -255,19 +227,19 @@ public struct IntegrationService: Sendable {
     ) async throws -> Integration {
         let ciphertext = try fernet.encrypt(Array(credential.token.utf8))
         return try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO integrations (organization_id, account, account_type, base_url, token_type, scopes, token_ciphertext, created_by)
-                VALUES (\(organizationID), \(identity.account), \(identity.accountType), \(credential.baseURL),
-                        \(credential.tokenType), \(identity.scopes), \(ciphertext), \(createdBy))
-                RETURNING id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
-                          created_at, last_used_at
-                """,
-                logger: logger
+            let created = try await table.insert(
+                IntegrationTable.NewIntegration(
+                    organizationID: organizationID,
+                    account: identity.account,
+                    accountType: identity.accountType,
+                    baseURL: credential.baseURL,
+                    tokenType: credential.tokenType,
+                    scopes: identity.scopes,
+                    tokenCiphertext: ciphertext,
+                    createdBy: createdBy
+                ),
+                on: connection
             )
-            var created: Integration?
-            for try await row in rows.decode(Integration.Row.self) { created = Integration(row) }
-            guard let created else { throw IdentityError.notFound }
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -276,7 +248,7 @@ public struct IntegrationService: Sendable {
                     targetType: "integration",
                     targetID: created.id.apiString,
                     ip: ip,
-                    metadata: ["account": created.account, "token_type": created.tokenType, "base_url": created.baseURL]
+                    metadata: ["account": created.account, "token_type": created.tokenType.rawValue, "base_url": created.baseURL]
                 ),
                 on: connection,
                 logger: logger
@@ -286,16 +258,10 @@ public struct IntegrationService: Sendable {
     }
 
     func find(_ id: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Integration {
-        let rows = try await connection.query(
-            """
-            SELECT id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by,
-                   created_at, last_used_at
-            FROM integrations WHERE id = \(id) AND organization_id = \(organizationID)
-            """,
-            logger: logger
-        )
-        for try await row in rows.decode(Integration.Row.self) { return Integration(row) }
-        throw IdentityError.notFound
+        guard let integration = try await table.find(id, organizationID: organizationID, on: connection) else {
+            throw NotFound(.integration)
+        }
+        return integration
     }
 
     func validatedBaseURL(_ raw: String?) throws -> String {

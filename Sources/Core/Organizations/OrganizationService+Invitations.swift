@@ -39,7 +39,7 @@ extension OrganizationService {
             )
             var created: Invitation?
             for try await row in rows.decode(Invitation.Row.self) { created = Invitation(row) }
-            guard let created else { throw IdentityError.notFound }
+            guard let created else { throw NotFound(.invitation) }
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -91,7 +91,7 @@ extension OrganizationService {
             )
             var found: Invitation?
             for try await row in rows.decode(Invitation.Row.self) { found = Invitation(row) }
-            guard let invitation = found else { throw IdentityError.notFound }
+            guard let invitation = found else { throw NotFound(.invitation) }
             try principal.authorize(.manageMembers)
             switch invitation.status() {
             case .accepted:
@@ -216,6 +216,6 @@ extension OrganizationService {
             logger: logger
         )
         for try await id in rows.decode(UUID.self) { return id }
-        throw IdentityError.notFound
+        throw NotFound(.user)
     }
 }

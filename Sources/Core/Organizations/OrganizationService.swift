@@ -22,7 +22,7 @@ public struct OrganizationService: Sendable {
         try principal.authorize(.read)
         return try await postgres.withConnection { connection in
             guard let organization = try await Organization.find(id: organizationID, on: connection, logger: logger) else {
-                throw IdentityError.notFound
+                throw NotFound(.organization)
             }
             return organization
         }
@@ -37,7 +37,7 @@ public struct OrganizationService: Sendable {
         }
         return try await postgres.transaction(logger: logger) { connection in
             guard let organization = try await Organization.find(id: organizationID, on: connection, logger: logger) else {
-                throw IdentityError.notFound
+                throw NotFound(.organization)
             }
             guard let newName, newName != organization.name else { return organization }
             try await connection.query("UPDATE organizations SET name = \(newName) WHERE id = \(organizationID)", logger: logger)
@@ -158,7 +158,7 @@ public struct OrganizationService: Sendable {
         for try await (id, email, name, role, joined) in rows.decode((UUID, String, String, String, Date).self) {
             if let role = Role(rawValue: role) { return Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined) }
         }
-        throw IdentityError.notFound
+        throw NotFound(.membership)
     }
 
     /// The role check again, against the actor's role as it is now, under the organization lock: a
@@ -168,14 +168,14 @@ public struct OrganizationService: Sendable {
     {
         try principal.authorize(action)
         guard let role = try await identity.role(of: principal.userID, in: organizationID, on: connection) else {
-            throw IdentityError.notFound
+            throw NotFound(.membership)
         }
         guard role.allows(action) else { throw IdentityError.permissionDenied }
     }
 
     private func ensureAnotherAdmin(besides userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws {
         let rows = try await connection.query(
-            "SELECT count(*) FROM memberships WHERE organization_id = \(organizationID) AND role = 'ADMIN' AND user_id <> \(userID)",
+            "SELECT count(*) FROM memberships WHERE organization_id = \(organizationID) AND role = \(Role.admin.rawValue) AND user_id <> \(userID)",
             logger: logger
         )
         var others = 0

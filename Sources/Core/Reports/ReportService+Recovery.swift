@@ -2,19 +2,14 @@ import Foundation
 import PostgresNIO
 
 extension ReportService {
-    /// Returns RUNNING reports whose rendering sent no heartbeat since `now - stuckAfter` to PENDING
-    /// and publishes them again; returns how many. The rendering claims any report that is not
-    /// READY, so the dead worker's message, should it still come back, only renders it once more.
-    func recoverStuck(now: Date) async throws -> Int {
+    /// The reports' part of the shared publish cycle.
+    var cycle: JobCycle { JobCycle(noun: "report rendering", rowKey: "report", logger: logger) }
+
+    /// Returns RUNNING reports whose rendering sent no heartbeat since `now - stuckAfter` to
+    /// PENDING. The rendering claims any report that is not READY, so the dead worker's message,
+    /// should it still come back, only renders it once more.
+    func requeueStuck(now: Date) async throws -> [UUID] {
         let cutoff = now.addingTimeInterval(-stuckAfter.seconds)
-        let stuck = try await postgres.withConnection { connection in try await table.requeueStuck(since: cutoff, on: connection) }
-        for id in stuck { await publish(id) }
-        if !stuck.isEmpty {
-            logger.notice(
-                "restarted report renderings whose worker stopped",
-                metadata: ["count": "\(stuck.count)", "reports": "\(stuck.map { $0.apiString })"]
-            )
-        }
-        return stuck.count
+        return try await postgres.withConnection { connection in try await table.requeueStuck(since: cutoff, on: connection) }
     }
 }

@@ -67,14 +67,9 @@ public struct ReportService: Sendable {
     /// Publishes the rendering and records that it was published. A failure (Redis down) is logged
     /// and left to the reconciler.
     func publish(_ reportID: UUID) async {
-        do {
+        await cycle.publish(reportID) {
             try await dispatch(reportID)
             try await postgres.withConnection { connection in try await table.published(reportID, on: connection) }
-        } catch {
-            logger.warning(
-                "report rendering not published yet; the reconciler will retry",
-                metadata: ["report": "\(reportID)", "error": "\(error)"]
-            )
         }
     }
 
@@ -84,12 +79,12 @@ public struct ReportService: Sendable {
     /// died). Rendering is idempotent, so publishing twice is harmless. Returns how many.
     @discardableResult
     public func reconcile(staleAfter: Duration = .seconds(600), now: Date = Date()) async throws -> Int {
-        let recovered = try await recoverStuck(now: now)
         let cutoff = Date.now.addingTimeInterval(-staleAfter.seconds)
-        let ids = try await postgres.withConnection { connection in try await table.unpublished(since: cutoff, on: connection) }
-        for id in ids { await publish(id) }
-        if !ids.isEmpty { logger.notice("re-published lost report renderings", metadata: ["count": "\(ids.count)"]) }
-        return recovered + ids.count
+        return try await cycle.reconcile(
+            requeueStuck: { try await requeueStuck(now: now) },
+            lost: { try await postgres.withConnection { connection in try await table.unpublished(since: cutoff, on: connection) } },
+            publish: { id in await publish(id) }
+        )
     }
 
     /// `GET audits/{id}/reports/`, newest first.
@@ -137,14 +132,14 @@ public struct ReportService: Sendable {
     public func bytes(of download: ReportDownload) async throws -> [UInt8] {
         let pdf = try await postgres.withConnection { connection in try await table.pdf(of: download.report.id, on: connection) }
         if let pdf { return pdf }
-        throw IdentityError.notFound
+        throw NotFound(.report)
     }
 
     func find(_ id: UUID, organizationID: UUID) async throws -> Report {
         let report = try await postgres.withConnection { connection in
             try await table.find(id, organizationID: organizationID, on: connection)
         }
-        guard let report else { throw IdentityError.notFound }
+        guard let report else { throw NotFound(.report) }
         return report
     }
 
@@ -152,7 +147,7 @@ public struct ReportService: Sendable {
         let audit = try await postgres.withConnection { connection in
             try await AuditTable(logger: logger).find(auditID, organizationID: organizationID, on: connection)
         }
-        guard let audit else { throw IdentityError.notFound }
+        guard let audit else { throw NotFound(.audit) }
         return audit.status
     }
 }

@@ -44,10 +44,6 @@ public struct Schedule: Equatable, Sendable {
         last_audit_id, last_skip_reason, last_skipped_at, created_by, created_at
         """
 
-    /// `columns` qualified with the alias `s`, for joins.
-    static let qualifiedColumns = columns.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        .joined(separator: ", ")
-
     static func decode(_ row: PostgresRow) throws -> Schedule {
         let columns = row.makeRandomAccess()
         return Schedule(

@@ -4,16 +4,7 @@ import PostgresNIO
 extension ScheduleService {
     /// Enabled schedules whose next slot has come by `now`, earliest first: (schedule, slot).
     public func due(at now: Date, limit: Int = 500) async throws -> [(id: UUID, slot: Date)] {
-        let rows = try await postgres.query(
-            """
-            SELECT id, next_run_at FROM schedules WHERE enabled AND next_run_at <= \(now)
-            ORDER BY next_run_at, id LIMIT \(limit)
-            """,
-            logger: logger
-        )
-        var due: [(id: UUID, slot: Date)] = []
-        for try await (id, slot) in rows.decode((UUID, Date).self) { due.append((id, slot)) }
-        return due
+        try await postgres.withConnection { connection in try await table.due(at: now, limit: limit, on: connection) }
     }
 
     /// Beat's dispatch of one due slot, on the connection (and in the transaction) that claimed it:
@@ -26,77 +17,105 @@ extension ScheduleService {
     public func dispatch(_ id: UUID, slot: Date, now: Date, auditID: UUID, on connection: PostgresConnection) async throws
         -> DueSlot.FollowUp?
     {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Schedule.qualifiedColumns),
-                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL AS subscribed
-            FROM schedules s JOIN organizations o ON o.id = s.organization_id
-            WHERE s.id = \(id)
-            FOR UPDATE OF s
-            """,
-            logger: logger
-        )
-        var found: (schedule: Schedule, subscription: Subscription)?
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            let subscription = Subscription(
-                status: try columns["subscription_status"].decode(String.self),
-                plan: nil,
-                currentPeriodEnd: nil,
-                cancelAtPeriodEnd: false,
-                trialEndsAt: try columns["trial_ends_at"].decode(Date?.self),
-                hasStripeSubscription: try columns["subscribed"].decode(Bool.self)
-            )
-            found = (try Schedule.decode(row), subscription)
-        }
-        // Edited, disabled or deleted since the slot was read: that edit decided the next slot.
-        guard let (schedule, subscription) = found, schedule.enabled, let nextRunAt = schedule.nextRunAt,
-            abs(nextRunAt.timeIntervalSince(slot)) < 0.001
-        else { throw DueSlot.Superseded() }
-
+        let schedule = try await currentSlot(id, slot: slot, on: connection)
         let following: Date?
         do {
             following = try Self.cronSchedule(cron: schedule.cron, timezone: schedule.timezone).nextRun(after: max(now, slot))
         } catch {
-            logger.error("schedule has an unreadable cron or time zone; disabling it", metadata: ["schedule": "\(id)"])
-            try await connection.query("UPDATE schedules SET enabled = false, next_run_at = NULL WHERE id = \(id)", logger: logger)
+            try await disableUnreadable(schedule, on: connection)
             return nil
         }
-
-        let integration = try await Integration.pick(
+        let integration = try await IntegrationTable(logger: logger).pick(
             schedule.integrationID,
             organizationID: schedule.organizationID,
-            on: connection,
-            logger: logger
+            on: connection
         )
+        let subscription = try await subscription(of: schedule.organizationID, on: connection)
         let skip: Schedule.SkipReason? =
             !subscription.allowsPremium(at: now) ? .subscriptionInactive : integration == nil ? .noIntegration : nil
         if let skip {
-            try await connection.query(
-                """
-                UPDATE schedules SET next_run_at = \(following), last_slot_at = \(slot),
-                    last_skip_reason = \(skip.rawValue), last_skipped_at = \(now)
-                WHERE id = \(id)
-                """,
-                logger: logger
-            )
-            try await AuditLog.record(
-                AuditEvent(
-                    organizationID: schedule.organizationID,
-                    actorID: nil,
-                    system: .beat,
-                    action: "schedule.skipped",
-                    targetType: "schedule",
-                    targetID: id.apiString,
-                    ip: "",
-                    metadata: ["reason": skip.rawValue, "slot": slot.formatted(.iso8601)]
-                ),
-                on: connection,
-                logger: logger
-            )
-            logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(id)", "reason": "\(skip.rawValue)"])
+            try await self.skip(schedule, slot: slot, reason: skip, following: following, now: now, on: connection)
             return nil
         }
+        try await run(schedule, slot: slot, auditID: auditID, integration: integration, following: following, now: now, on: connection)
+        let audits = self.audits
+        // After the commit: a failed publish leaves the audit PENDING without `enqueued_at`, which
+        // the reconciler publishes.
+        return { await audits.publish(auditID, notBefore: nil) }
+    }
+
+    /// The schedule, locked, when `slot` is still its next slot. Edited, disabled or deleted since
+    /// the slot was read: that edit decided the next slot, and this one is superseded.
+    private func currentSlot(_ id: UUID, slot: Date, on connection: PostgresConnection) async throws -> Schedule {
+        guard let schedule = try await table.lockForDispatch(id, on: connection), schedule.enabled,
+            let nextRunAt = schedule.nextRunAt, abs(nextRunAt.timeIntervalSince(slot)) < 0.001
+        else { throw DueSlot.Superseded() }
+        return schedule
+    }
+
+    /// A schedule whose stored cron or time zone no longer parses is turned off, not guessed around.
+    private func disableUnreadable(_ schedule: Schedule, on connection: PostgresConnection) async throws {
+        logger.error("schedule has an unreadable cron or time zone; disabling it", metadata: ["schedule": "\(schedule.id)"])
+        try await table.disable(schedule.id, on: connection)
+    }
+
+    /// The organization's subscription, as far as the premium rule reads it.
+    private func subscription(of organizationID: UUID, on connection: PostgresConnection) async throws -> Subscription {
+        let rows = try await connection.query(
+            """
+            SELECT subscription_status, trial_ends_at, stripe_subscription_id IS NOT NULL AS subscribed
+            FROM organizations WHERE id = \(organizationID)
+            """,
+            logger: logger
+        )
+        for try await (status, trialEnds, subscribed) in rows.decode((String, Date?, Bool).self) {
+            return Subscription(
+                status: status,
+                plan: nil,
+                currentPeriodEnd: nil,
+                cancelAtPeriodEnd: false,
+                trialEndsAt: trialEnds,
+                hasStripeSubscription: subscribed
+            )
+        }
+        throw NotFound(.organization)
+    }
+
+    private func skip(
+        _ schedule: Schedule,
+        slot: Date,
+        reason: Schedule.SkipReason,
+        following: Date?,
+        now: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        try await table.recordSkip(schedule.id, slot: slot, reason: reason, next: following, now: now, on: connection)
+        try await AuditLog.record(
+            AuditEvent(
+                organizationID: schedule.organizationID,
+                actorID: nil,
+                system: .beat,
+                action: "schedule.skipped",
+                targetType: "schedule",
+                targetID: schedule.id.apiString,
+                ip: "",
+                metadata: ["reason": reason.rawValue, "slot": slot.formatted(.iso8601)]
+            ),
+            on: connection,
+            logger: logger
+        )
+        logger.notice("scheduled rescan skipped", metadata: ["schedule": "\(schedule.id)", "reason": "\(reason.rawValue)"])
+    }
+
+    private func run(
+        _ schedule: Schedule,
+        slot: Date,
+        auditID: UUID,
+        integration: UUID?,
+        following: Date?,
+        now: Date,
+        on connection: PostgresConnection
+    ) async throws {
         try await AuditTable(logger: logger).insert(
             AuditTable.NewAudit(
                 id: auditID,
@@ -105,19 +124,12 @@ extension ScheduleService {
                 repository: schedule.repository,
                 checks: [],
                 trigger: .schedule,
-                scheduleID: id,
+                scheduleID: schedule.id,
                 scheduledFor: slot
             ),
             on: connection
         )
-        try await connection.query(
-            """
-            UPDATE schedules SET next_run_at = \(following), last_slot_at = \(slot), last_run_at = \(now), last_audit_id = \(auditID),
-                last_skip_reason = NULL, last_skipped_at = NULL
-            WHERE id = \(id)
-            """,
-            logger: logger
-        )
+        try await table.recordRun(schedule.id, slot: slot, auditID: auditID, next: following, now: now, on: connection)
         try await AuditLog.record(
             AuditEvent(
                 organizationID: schedule.organizationID,
@@ -127,14 +139,10 @@ extension ScheduleService {
                 targetType: "audit",
                 targetID: auditID.apiString,
                 ip: "",
-                metadata: ["schedule": id.apiString, "slot": slot.formatted(.iso8601)]
+                metadata: ["schedule": schedule.id.apiString, "slot": slot.formatted(.iso8601)]
             ),
             on: connection,
             logger: logger
         )
-        let audits = self.audits
-        // After the commit: a failed publish leaves the audit PENDING without `enqueued_at`, which
-        // the reconciler publishes.
-        return { await audits.publish(auditID, notBefore: nil) }
     }
 }

@@ -35,17 +35,19 @@ extension ScheduleService {
                 integration = try await resolveIntegration(target.integration, organizationID: organizationID, on: connection)
                 repository = target.repository
             }
-            let rows = try await connection.query(
-                """
-                UPDATE schedules
-                SET name = \(validated.name ?? current.name), integration_id = \(integration), repository = \(repository),
-                    cron = \(cron), timezone = \(timezone), enabled = \(enabled), next_run_at = \(nextRun), updated_at = now()
-                WHERE id = \(id)
-                RETURNING \(unescaped: Schedule.columns)
-                """,
-                logger: logger
+            let updated = try await table.update(
+                id,
+                ScheduleTable.Edit(
+                    name: validated.name ?? current.name,
+                    integrationID: integration,
+                    repository: repository,
+                    cron: cron,
+                    timezone: timezone,
+                    enabled: enabled,
+                    nextRunAt: nextRun
+                ),
+                on: connection
             )
-            guard let updated = try await Schedule.decode(rows).first else { throw IdentityError.notFound }
             try await record("schedule.updated", updated, principal: principal, ip: ip, on: connection)
             return updated
         }

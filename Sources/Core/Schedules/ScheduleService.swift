@@ -10,6 +10,7 @@ public struct ScheduleService: Sendable {
     let audits: AuditService
     let settings: SchedulingSettings
     let logger: Logger
+    var table: ScheduleTable { ScheduleTable(logger: logger) }
 
     public init(postgres: PostgresClient, audits: AuditService, settings: SchedulingSettings, logger: Logger) {
         self.postgres = postgres
@@ -22,18 +23,9 @@ public struct ScheduleService: Sendable {
     public func list(_ principal: Principal, page: PageRequest) async throws -> Page<Schedule> {
         let organizationID = try principal.organization()
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            """
-            SELECT \(unescaped: Schedule.columns) FROM schedules WHERE organization_id = \(organizationID)
-            ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        let schedules = try await Schedule.decode(rows)
-        let counted = try await postgres.query("SELECT count(*) FROM schedules WHERE organization_id = \(organizationID)", logger: logger)
-        var total = 0
-        for try await count in counted.decode(Int.self) { total = count }
-        return Page(items: schedules, count: total, request: page)
+        return try await postgres.withConnection { connection in
+            try await table.page(organizationID: organizationID, page, on: connection)
+        }
     }
 
     /// `GET schedules/{id}/`.
@@ -57,16 +49,20 @@ public struct ScheduleService: Sendable {
         let target = validated.target ?? .init()
         return try await postgres.transaction(logger: logger) { connection in
             let integration = try await resolveIntegration(target.integration, organizationID: organizationID, on: connection)
-            let rows = try await connection.query(
-                """
-                INSERT INTO schedules (organization_id, name, integration_id, repository, cron, timezone, enabled, next_run_at, created_by)
-                VALUES (\(organizationID), \(name), \(integration), \(target.repository), \(cron), \(timezone), \(enabled), \(nextRun),
-                        \(principal.userID))
-                RETURNING \(unescaped: Schedule.columns)
-                """,
-                logger: logger
+            let created = try await table.insert(
+                ScheduleTable.NewSchedule(
+                    organizationID: organizationID,
+                    name: name,
+                    integrationID: integration,
+                    repository: target.repository,
+                    cron: cron,
+                    timezone: timezone,
+                    enabled: enabled,
+                    nextRunAt: nextRun,
+                    createdBy: principal.userID
+                ),
+                on: connection
             )
-            guard let created = try await Schedule.decode(rows).first else { throw IdentityError.notFound }
             try await record("schedule.created", created, principal: principal, ip: ip, on: connection)
             return created
         }
@@ -80,24 +76,23 @@ public struct ScheduleService: Sendable {
             try principal.authorize(.manageSchedules)
             // Beat locks the claim row before the schedule row; deleting in the same order cannot deadlock with it.
             try await BeatSlotStore.forget(schedule: Schedule.beatEntry(id), on: connection, logger: logger)
-            try await connection.query("DELETE FROM schedules WHERE id = \(id)", logger: logger)
+            try await table.delete(id, on: connection)
             try await record("schedule.deleted", schedule, principal: principal, ip: ip, on: connection)
         }
     }
 
-    /// The schedule `id` of the organization, or 404; locked for update when `connection` is given.
+    /// The schedule `id` of the organization, or 404; locked for update when `connection` is given
+    /// and `lock`.
     func find(_ id: UUID, organizationID: UUID, on connection: PostgresConnection?, lock: Bool = false) async throws -> Schedule {
-        let query: PostgresQuery =
-            lock
-            ? "SELECT \(unescaped: Schedule.columns) FROM schedules WHERE id = \(id) AND organization_id = \(organizationID) FOR UPDATE"
-            : "SELECT \(unescaped: Schedule.columns) FROM schedules WHERE id = \(id) AND organization_id = \(organizationID)"
-        let rows: PostgresRowSequence
+        let schedule: Schedule?
         if let connection {
-            rows = try await connection.query(query, logger: logger)
+            schedule = try await table.find(id, organizationID: organizationID, lock: lock, on: connection)
         } else {
-            rows = try await postgres.query(query, logger: logger)
+            schedule = try await postgres.withConnection { connection in
+                try await table.find(id, organizationID: organizationID, lock: false, on: connection)
+            }
         }
-        guard let schedule = try await Schedule.decode(rows).first else { throw IdentityError.notFound }
+        guard let schedule else { throw NotFound(.schedule) }
         return schedule
     }
 
@@ -105,7 +100,7 @@ public struct ScheduleService: Sendable {
     /// organization's first one when it names none; nil when it names none and the organization has
     /// none yet (runs then use the first one connected by the time they come).
     func resolveIntegration(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        let picked = try await Integration.pick(requested, organizationID: organizationID, on: connection, logger: logger)
+        let picked = try await IntegrationTable(logger: logger).pick(requested, organizationID: organizationID, on: connection)
         if requested != nil && picked == nil { throw ScheduleError.validation(["target.integration": ["Unknown integration."]]) }
         return picked
     }

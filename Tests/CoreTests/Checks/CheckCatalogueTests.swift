@@ -43,16 +43,16 @@ struct CheckCatalogueTests {
         #expect(!(definition.controls.soc2 + definition.controls.iso27001).isEmpty)
         #expect(definition.controls.soc2.allSatisfy { $0.hasPrefix("CC") || $0.hasPrefix("C1") })
         #expect(definition.controls.iso27001.allSatisfy { $0.hasPrefix("A.") })
-        #expect(["organization", "access", "repository", "actions"].contains(definition.family))
+        #expect(CheckFamily.allCases.contains(definition.family))
     }
 
     @Test func everyFamilyIsPresentInReportOrder() {
         let families = Self.checks.map(\.definition.family)
-        #expect(Set(families) == ["organization", "access", "repository", "actions"])
+        #expect(Set(families) == [.organization, .access, .repository, .actions])
         // Report order: a family's checks are contiguous, organization → access → repository → actions.
-        var order: [String] = []
+        var order: [CheckFamily] = []
         for family in families where order.last != family { order.append(family) }
-        #expect(order == ["organization", "access", "repository", "actions"])
+        #expect(order == [.organization, .access, .repository, .actions])
     }
 
     @Test func everyCheckRequestsAbsolutePathsForItsScope() {

@@ -25,15 +25,6 @@ struct RepositoryChecksTests {
             .fail,
             "acme/api is public and not on the approved-public list"
         )
-        expectVerdict(
-            Fixture.run(
-                RepositoryChecks.VisibilityExpected(approvedPublic: ["acme/api"]),
-                publicRepository,
-                [Self.repoPath: Self.repositoryJSON(visibility: "public")]
-            ),
-            .pass,
-            "approved-public list"
-        )
         expectVerdict(Fixture.run(check, Fixture.target(), [Self.repoPath: Fixture.sso]), .error, "SAML SSO")
         expectVerdict(Fixture.run(check, Fixture.target(), [Self.repoPath: Fixture.notFound]), .error, "Could not read acme/api")
         expectVerdict(

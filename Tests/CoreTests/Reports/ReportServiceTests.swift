@@ -74,8 +74,8 @@ struct ReportServiceTests {
             let other = try await IdentityFixtures.organization(database: bed.config.database)
             let foreign = try await IdentityFixtures.audit(in: other, status: "PASS", database: bed.config.database)
 
-            await #expect(throws: IdentityError.notFound) { try await bed.service.create(bed.principal(), auditID: foreign) }
-            await #expect(throws: IdentityError.notFound) { try await bed.service.create(bed.principal(role: .viewer), auditID: foreign) }
+            await #expect(throws: NotFound(.audit)) { try await bed.service.create(bed.principal(), auditID: foreign) }
+            await #expect(throws: NotFound(.audit)) { try await bed.service.create(bed.principal(role: .viewer), auditID: foreign) }
             await #expect(throws: IdentityError.permissionDenied) {
                 try await bed.service.create(bed.principal(role: .viewer), auditID: finished)
             }

@@ -4,10 +4,10 @@ extension AccessChecks {
     /// No member inactive for longer than `memberInactiveDays`, no owner for longer than
     /// `ownerInactiveDays`, judged from each member's newest audit-log event (GitHub Enterprise Cloud).
     struct MemberInactive: ComplianceCheck {
-        /// Days without an audit-log event before a member counts as inactive (configurable). GitHub
+        /// Days without an audit-log event before a member counts as inactive. GitHub
         /// keeps the audit log for 180 days, so this is also the longest that can be seen.
         static let memberInactiveDays = 180
-        /// Owners hold full control, so they are expected to be active more often (configurable).
+        /// Owners hold full control, so they are expected to be active more often.
         static let ownerInactiveDays = 90
 
         let definition = CheckDefinition(
@@ -15,7 +15,7 @@ extension AccessChecks {
             title: "No member inactive for more than 180 days (owners 90 days)",
             severity: .low,
             scope: .organization,
-            family: "access",
+            family: .access,
             rationale: "Dormant accounts keep their access without anyone noticing if they are taken over; access reviews "
                 + "expect unused access to be removed.",
             remediation: "Review the listed people with their managers; remove members who no longer need access (People → "
@@ -104,7 +104,7 @@ extension AccessChecks {
 
     /// Fine-grained tokens and SSO-authorized credentials with organization access expire and are used.
     struct TokenHygiene: ComplianceCheck {
-        /// A token unused for longer than this is standing access nobody needs (configurable).
+        /// A token unused for longer than this is standing access nobody needs.
         static let unusedDays = 90
 
         let definition = CheckDefinition(
@@ -112,7 +112,7 @@ extension AccessChecks {
             title: "Tokens with organization access expire and are in use",
             severity: .medium,
             scope: .organization,
-            family: "access",
+            family: .access,
             rationale: "Personal access tokens act as their owner without 2FA; one that never expires or lies unused is "
                 + "long-lived standing access that leaks with a laptop, a CI log or a dotfile.",
             remediation: "In the organization's Settings → Personal access tokens → Active tokens, revoke the listed tokens "

@@ -18,7 +18,7 @@ enum AccessChecks {
             title: "No member or outside collaborator without secure two-factor authentication",
             severity: .high,
             scope: .organization,
-            family: "access",
+            family: .access,
             rationale: "An account without 2FA, or with SMS codes that can be intercepted or SIM-swapped, is one phished "
                 + "password away from the organization's code.",
             remediation: "Ask the listed people to enable an authenticator app, security key or passkey (GitHub → Settings → "
@@ -80,7 +80,7 @@ enum AccessChecks {
 
     /// No outside collaborator with admin or push access; few direct admins.
     struct RepositoryPrivilegedAccess: RepositoryCheck {
-        /// Users (not teams) granted admin directly on one repository before it counts as too many (configurable).
+        /// Users (not teams) granted admin directly on one repository before it counts as too many.
         static let maximumDirectAdmins = 3
 
         let definition = CheckDefinition(
@@ -88,7 +88,7 @@ enum AccessChecks {
             title: "Few repository admins; no outside collaborator with admin or write access",
             severity: .medium,
             scope: .repository,
-            family: "access",
+            family: .access,
             rationale: "Outside collaborators are not bound by the organization's membership controls; admin or write access "
                 + "lets them change code and settings. Admin granted user by user escapes team-based review.",
             remediation: "In the repository's Settings → Collaborators and teams, lower outside collaborators to Read or "
@@ -159,7 +159,7 @@ enum AccessChecks {
             title: "Deploy keys are read-only and in use",
             severity: .medium,
             scope: .repository,
-            family: "access",
+            family: .access,
             rationale: "A deploy key is an SSH key tied to no person: with write access, whoever holds a copy can push code "
                 + "to the repository, bypassing user offboarding.",
             remediation: "In the repository's Settings → Deploy keys, delete keys with write access (or that are unused) "

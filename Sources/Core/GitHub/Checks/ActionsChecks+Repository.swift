@@ -9,7 +9,7 @@ extension ActionsChecks {
             title: "Actions are pinned to a full commit SHA",
             severity: .medium,
             scope: .repository,
-            family: "actions",
+            family: .actions,
             rationale: "A tag such as @v4 can be moved by whoever controls the action's repository, silently changing the "
                 + "code that runs with the workflow's secrets; a full commit SHA cannot.",
             remediation: "Replace each listed `uses: owner/repo@tag` with `uses: owner/repo@<40-character commit SHA> # tag` "
@@ -132,7 +132,7 @@ extension ActionsChecks {
     /// Actions secrets the repository can use (its own and the organization's shared with it) were
     /// updated within `maximumAgeDays`.
     struct SecretsRotated: RepositoryCheck {
-        /// Days since a secret was last set before it counts as not rotated (configurable).
+        /// Days since a secret was last set before it counts as not rotated.
         static let maximumAgeDays = 365
 
         let definition = CheckDefinition(
@@ -140,7 +140,7 @@ extension ActionsChecks {
             title: "Actions secrets rotated within 365 days",
             severity: .medium,
             scope: .repository,
-            family: "actions",
+            family: .actions,
             rationale: "A secret that is never rotated stays valid for anyone who ever saw it, in a log, a fork's workflow "
                 + "run or a former colleague's notes.",
             remediation: "Issue a new credential at its provider, update it in Settings → Secrets and variables → Actions "
@@ -207,7 +207,7 @@ extension ActionsChecks {
             title: "Repository Actions settings are not looser than the organization's",
             severity: .low,
             scope: .repository,
-            family: "actions",
+            family: .actions,
             rationale: "An organization policy only protects repositories that follow it; a repository that allows more "
                 + "actions or unpinned references reopens the gap the policy closed.",
             remediation: "In the repository's Settings → Actions → General, choose the same or a stricter \"Actions "

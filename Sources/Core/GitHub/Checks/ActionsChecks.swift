@@ -72,7 +72,7 @@ enum ActionsChecks {
             title: "GITHUB_TOKEN defaults to read-only",
             severity: .medium,
             scope: .repository,
-            family: "actions",
+            family: .actions,
             rationale: "With a write default every workflow, including one running a compromised dependency, can push code, "
                 + "create releases and change issues; workflows should ask for the write scopes they need.",
             remediation: "In the organization's (and repository's) Settings → Actions → General → Workflow permissions, "
@@ -97,7 +97,7 @@ enum ActionsChecks {
             title: "Workflows cannot approve pull requests",
             severity: .high,
             scope: .repository,
-            family: "actions",
+            family: .actions,
             rationale: "If the workflow token may approve pull requests, anyone who can push a workflow can approve their own "
                 + "change and defeat required reviews.",
             remediation: "In the organization's (and repository's) Settings → Actions → General → Workflow permissions, untick "
@@ -121,7 +121,7 @@ enum ActionsChecks {
             title: "Only allow-listed actions can run",
             severity: .medium,
             scope: .organization,
-            family: "actions",
+            family: .actions,
             rationale: "Every third-party action runs with the workflow's token and secrets; allowing any action from any "
                 + "repository makes each of their maintainers part of the supply chain.",
             remediation: "In the organization's Settings → Actions → General → Policies, choose \"Allow … and select "
@@ -184,7 +184,7 @@ enum ActionsChecks {
             title: "Self-hosted runners are not usable by public repositories",
             severity: .medium,
             scope: .organization,
-            family: "actions",
+            family: .actions,
             rationale: "A public repository runs workflows from anyone's pull request; on a self-hosted runner that code "
                 + "runs inside the organization's network and can persist on the machine.",
             remediation: "In the organization's Settings → Actions → Runner groups, edit each listed group and untick "

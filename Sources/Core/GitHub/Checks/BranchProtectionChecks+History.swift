@@ -8,7 +8,7 @@ extension BranchProtectionChecks {
             title: "Branch rules apply to administrators",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "If administrators (or listed bypass actors) are exempt, the change-management control depends on "
                 + "the people with the most power choosing to follow it.",
             remediation: "In the default branch's rulesets, remove entries from \"Bypass list\" (classic: enable \"Do not "
@@ -63,7 +63,7 @@ extension BranchProtectionChecks {
             title: "Force pushes to the default branch are blocked",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A force push rewrites the default branch's history, erasing reviewed commits and the audit trail "
                 + "of what was deployed.",
             remediation: "In the default branch's ruleset, enable \"Block force pushes\" (classic: leave \"Allow force "
@@ -91,7 +91,7 @@ extension BranchProtectionChecks {
             title: "Deletion of the default branch is blocked",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Deleting the default branch destroys the reviewed line of history and breaks every deployment "
                 + "that builds from it.",
             remediation: "In the default branch's ruleset, enable \"Restrict deletions\" (classic: leave \"Allow "
@@ -119,7 +119,7 @@ extension BranchProtectionChecks {
             title: "Signed commits required",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Git author names are free text; verified signatures tie each commit on the default branch to a key "
                 + "its author controls.",
             remediation: "In the default branch's ruleset, enable \"Require signed commits\" (classic: \"Require signed "
@@ -146,7 +146,7 @@ extension BranchProtectionChecks {
             title: "Linear history required",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A linear history makes each change on the default branch one reviewable, revertible step, which "
                 + "keeps the change record auditable.",
             remediation: "In the default branch's ruleset, enable \"Require linear history\" (classic: \"Require linear "

@@ -11,7 +11,7 @@ extension BranchProtectionChecks {
             title: "Default branch is protected (classic protection or ruleset)",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "An unprotected default branch accepts any push from anyone with write access: unreviewed code, "
                 + "rewritten history or deletion reach production unchecked.",
             remediation: "In the repository's Settings → Rules → Rulesets, add a branch ruleset targeting the default branch "
@@ -37,7 +37,7 @@ extension BranchProtectionChecks {
 
     /// At least `minimumApprovals` approving reviews before merge.
     struct RequiredReviews: BranchRuleCheck {
-        /// Approvals needed (configurable; a strict profile asks for 2).
+        /// Approvals needed (a strict profile asks for 2).
         static let minimumApprovals = 1
 
         let definition = CheckDefinition(
@@ -45,7 +45,7 @@ extension BranchProtectionChecks {
             title: "At least one approving review before merge",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A required approving review is the four-eyes control of change management: no single person "
                 + "can put code on the default branch alone.",
             remediation: "In the default branch's ruleset, enable \"Require a pull request before merging\" with at least "
@@ -80,7 +80,7 @@ extension BranchProtectionChecks {
             title: "New pushes dismiss earlier approvals",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "If approvals survive new commits, an author can get a harmless change approved and then push "
                 + "anything before merging.",
             remediation: "In the default branch's ruleset, enable \"Dismiss stale pull request approvals when new commits "
@@ -120,7 +120,7 @@ extension BranchProtectionChecks {
             title: "Code-owner review required",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Code-owner review makes the people accountable for sensitive paths approve changes to them; it "
                 + "silently does nothing without a valid CODEOWNERS file.",
             remediation: "Add a valid CODEOWNERS file (in .github/, the root or docs/) and, in the default branch's ruleset, "
@@ -172,7 +172,7 @@ extension BranchProtectionChecks {
             title: "Required status checks before merge",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Required checks make tests and scanners a gate instead of advice; requiring the branch to be up to "
                 + "date means they ran against the code that will actually be merged.",
             remediation: "In the default branch's ruleset, enable \"Require status checks to pass\" with your CI checks and "

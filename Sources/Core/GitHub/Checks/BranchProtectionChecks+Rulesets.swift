@@ -12,7 +12,7 @@ extension BranchProtectionChecks {
             title: "Rulesets are active with no standing bypass",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A ruleset in evaluate mode only reports, and a standing bypass lets its actors push past every rule; "
                 + "either way the branch looks protected without being so.",
             remediation: "In Settings → Rules → Rulesets (repository or organization), set each ruleset's Enforcement status "

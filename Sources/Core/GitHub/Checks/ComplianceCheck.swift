@@ -63,6 +63,14 @@ public struct ControlMapping: Equatable, Sendable {
     }
 }
 
+/// The catalogue's families, as `GET /api/v1/checks/` names them.
+public enum CheckFamily: String, Codable, CaseIterable, Sendable {
+    case organization
+    case access
+    case repository
+    case actions
+}
+
 /// What the catalogue says about a check (served by `GET /api/v1/checks/`).
 public struct CheckDefinition: Equatable, Sendable {
     /// Stable id, e.g. `org_2fa_required`.
@@ -70,8 +78,7 @@ public struct CheckDefinition: Equatable, Sendable {
     public let title: String
     public let severity: Severity
     public let scope: CheckScope
-    /// Catalogue family: `organization`, `access`, `repository`, `actions`.
-    public let family: String
+    public let family: CheckFamily
     /// Why it matters (shown in findings).
     public let rationale: String
     /// How to fix a failure.
@@ -83,7 +90,7 @@ public struct CheckDefinition: Equatable, Sendable {
         title: String,
         severity: Severity,
         scope: CheckScope,
-        family: String,
+        family: CheckFamily,
         rationale: String,
         remediation: String,
         controls: ControlMapping
@@ -125,8 +132,6 @@ public struct RepositoryFacts: Equatable, Sendable {
     /// `permissions.admin` of the credential: only then does a 404 mean "disabled" rather than "hidden".
     public let isAdmin: Bool
     public let pushedAt: Date?
-    /// The repository JSON as GitHub sent it (checks read `security_and_analysis`, `license`, ...).
-    public let json: [String: JSONValue]
 
     public var fullName: String { "\(owner)/\(name)" }
 
@@ -138,8 +143,7 @@ public struct RepositoryFacts: Equatable, Sendable {
         visibility: String,
         archived: Bool,
         isAdmin: Bool,
-        pushedAt: Date?,
-        json: [String: JSONValue] = [:]
+        pushedAt: Date?
     ) {
         self.owner = owner
         self.name = name
@@ -149,7 +153,6 @@ public struct RepositoryFacts: Equatable, Sendable {
         self.archived = archived
         self.isAdmin = isAdmin
         self.pushedAt = pushedAt
-        self.json = json
     }
 
     /// From a repository object of GitHub's API; nil when it lacks the essentials.
@@ -167,8 +170,7 @@ public struct RepositoryFacts: Equatable, Sendable {
             visibility: object["visibility"] as? String ?? (isPrivate ? "private" : "public"),
             archived: object["archived"] as? Bool ?? false,
             isAdmin: ((object["permissions"] as? [String: Any])?["admin"] as? Bool) ?? false,
-            pushedAt: (object["pushed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) },
-            json: object.mapValues { JSONValue(foundation: $0) }
+            pushedAt: (object["pushed_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
         )
     }
 }
@@ -186,31 +188,35 @@ public struct CheckRequest: Hashable, Sendable {
 
 /// GitHub's answer to one request, as a check sees it.
 public enum CheckAnswer: Sendable {
-    /// 2xx: the response, or every page of a list.
-    case success([GitHubResponse])
+    /// 2xx: the response, or every page of a list, each body parsed once.
+    case answered([ParsedResponse])
     /// A classified failure (its response, when GitHub answered, is evidence too).
     case failure(GitHubError)
+
+    /// A 2xx answer; the bodies are parsed here, once per scan, not by every check that reads them.
+    public static func success(_ responses: [GitHubResponse]) -> CheckAnswer {
+        .answered(responses.map(ParsedResponse.init))
+    }
 
     /// The responses to keep as evidence.
     public var responses: [GitHubResponse] {
         switch self {
-        case .success(let responses): responses
+        case .answered(let parsed): parsed.map(\.response)
         case .failure(let error): error.response.map { [$0] } ?? []
         }
     }
 
     /// The JSON object of a single 2xx answer.
     public var object: [String: Any]? {
-        guard case .success(let responses) = self else { return nil }
-        return responses.first?.json() as? [String: Any]
+        guard case .answered(let parsed) = self else { return nil }
+        return parsed.first?.json as? [String: Any]
     }
 
     /// The items of a 2xx list, all pages concatenated (`key` for wrapped lists).
     public func items(key: String? = nil) -> [[String: Any]]? {
-        guard case .success(let responses) = self else { return nil }
-        return responses.flatMap { response -> [[String: Any]] in
-            let json = response.json()
-            let list = key.map { (json as? [String: Any])?[$0] } ?? json
+        guard case .answered(let parsed) = self else { return nil }
+        return parsed.flatMap { page -> [[String: Any]] in
+            let list = key.map { (page.json as? [String: Any])?[$0] } ?? page.json
             return list as? [[String: Any]] ?? []
         }
     }
@@ -218,7 +224,7 @@ public enum CheckAnswer: Sendable {
     /// The HTTP status of a single answer (204 for "No Content" checks).
     public var status: Int? {
         switch self {
-        case .success(let responses): responses.first?.status
+        case .answered(let parsed): parsed.first?.response.status
         case .failure(let error): error.response?.status
         }
     }

@@ -11,7 +11,7 @@ extension OrganizationChecks {
             title: "Organization and repository webhooks use a secret and TLS verification",
             severity: .medium,
             scope: .repository,
-            family: "organization",
+            family: .organization,
             rationale: "Webhook deliveries carry repository events and code metadata; without TLS verification they can "
                 + "be intercepted, and without a secret the receiver cannot tell GitHub's deliveries from forged ones.",
             remediation: "In the repository's (or organization's) Settings → Webhooks, edit each hook: use an https:// "

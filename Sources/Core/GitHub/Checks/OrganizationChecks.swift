@@ -34,7 +34,7 @@ enum OrganizationChecks {
             title: "Organization requires two-factor authentication",
             severity: .high,
             scope: .organization,
-            family: "organization",
+            family: .organization,
             rationale: "Without a 2FA requirement a single stolen password gives access to source code and settings.",
             remediation: "In the organization's Settings → Authentication security, enable \"Require two-factor authentication\".",
             controls: ControlMapping(soc2: ["CC6.1"], iso27001: ["A.8.5", "A.5.17"])
@@ -66,7 +66,7 @@ enum OrganizationChecks {
             title: "Base repository permission is least-privilege",
             severity: .high,
             scope: .organization,
-            family: "organization",
+            family: .organization,
             rationale: "The base permission applies to every member on every repository; write or admin lets any member "
                 + "change any code or setting without being granted access.",
             remediation: "In the organization's Settings → Member privileges, set \"Base permissions\" to \"No permission\" "
@@ -97,7 +97,7 @@ enum OrganizationChecks {
             title: "Members cannot create public repositories",
             severity: .medium,
             scope: .organization,
-            family: "organization",
+            family: .organization,
             rationale: "A member who can create public repositories can publish code or data outside the organization's "
                 + "review, by mistake or on purpose.",
             remediation: "In the organization's Settings → Member privileges → Repository creation, untick \"Public\" "
@@ -131,9 +131,9 @@ enum OrganizationChecks {
 
     /// Between `minimumOwners` and `maximumOwners` organization owners.
     struct OwnerCount: ComplianceCheck {
-        /// Fewer than two owners leaves the organization without a second administrator (configurable).
+        /// Fewer than two owners leaves the organization without a second administrator.
         static let minimumOwners = 2
-        /// More than three owners spreads full control too widely (configurable; legitify flags more than 3).
+        /// More than three owners spreads full control too widely (legitify flags more than 3).
         static let maximumOwners = 3
 
         let definition = CheckDefinition(
@@ -141,7 +141,7 @@ enum OrganizationChecks {
             title: "Few, but more than one, organization owners",
             severity: .medium,
             scope: .organization,
-            family: "organization",
+            family: .organization,
             rationale: "Owners can change every setting and read every repository: a single owner is a continuity risk, "
                 + "many owners widen the blast radius of one compromised account.",
             remediation: "In the organization's People page, filter by role \"Owner\" and change owners who do not need full "
@@ -181,7 +181,7 @@ enum OrganizationChecks {
             title: "Organization audit log is retrievable",
             severity: .medium,
             scope: .organization,
-            family: "organization",
+            family: .organization,
             rationale: "The audit log is the record of who changed permissions, settings and repositories; without API "
                 + "access it cannot be retained or monitored (GitHub keeps 180 days, Git events 7 days).",
             remediation: "Use GitHub Enterprise Cloud and grant the credential read:audit_log (or the App organization "

@@ -4,21 +4,16 @@ import Foundation
 enum RepositoryChecks {
     static let all: [any ComplianceCheck] = [VisibilityExpected(), InactiveOrArchived()]
 
-    /// `visibility` is `private` or `internal`, unless the repository is approved to be public.
+    /// `visibility` is `private` or `internal`. No repository is approved to be public yet: the
+    /// approved list the sentences name is the risk-acceptance record still to come, so every
+    /// public repository fails (the sentence stays as stored evidence has it).
     struct VisibilityExpected: RepositoryCheck {
-        /// `owner/name` of repositories the customer has approved to be public (open source).
-        let approvedPublic: Set<String>
-
-        init(approvedPublic: Set<String> = []) {
-            self.approvedPublic = approvedPublic
-        }
-
         let definition = CheckDefinition(
             id: "repo_visibility_expected",
             title: "Repository visibility matches its classification",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A public repository exposes its code, history and issues to everyone; only repositories approved "
                 + "for publication should be public.",
             remediation: "If the repository is not approved for publication, change it in Settings → General → Danger Zone → "
@@ -40,16 +35,14 @@ enum RepositoryChecks {
                     return .error("GitHub did not show the visibility of \(repository.fullName).")
                 }
                 if visibility != "public" { return .pass("\(repository.fullName) is \(visibility).") }
-                return approvedPublic.contains(repository.fullName)
-                    ? .pass("\(repository.fullName) is public and on the approved-public list.")
-                    : .fail("\(repository.fullName) is public and not on the approved-public list.")
+                return .fail("\(repository.fullName) is public and not on the approved-public list.")
             }
         }
     }
 
     /// A repository not pushed to for `inactiveDays` is archived.
     struct InactiveOrArchived: RepositoryCheck {
-        /// Days without a push before an unarchived repository counts as stale (configurable).
+        /// Days without a push before an unarchived repository counts as stale.
         static let inactiveDays = 180
 
         var evaluatesArchived: Bool { true }
@@ -59,7 +52,7 @@ enum RepositoryChecks {
             title: "Stale repositories are archived",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "An abandoned but writable repository keeps its access grants, secrets and vulnerable dependencies "
                 + "alive with nobody watching them.",
             remediation: "Archive repositories that are no longer maintained (Settings → General → Danger Zone → Archive "

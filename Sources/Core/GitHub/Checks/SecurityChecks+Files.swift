@@ -16,7 +16,7 @@ extension SecurityChecks {
             title: "Valid CODEOWNERS file",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "CODEOWNERS names who is accountable for each part of the code and is what code-owner review "
                 + "enforces; errors in it silently drop owners.",
             remediation: "Add a CODEOWNERS file in .github/, the root or docs/ mapping paths to teams, and fix each error "
@@ -61,7 +61,7 @@ extension SecurityChecks {
             title: "Security policy (SECURITY.md) or private vulnerability reporting",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "A published security policy tells researchers and customers how to report a vulnerability "
                 + "privately instead of in a public issue.",
             remediation: "Add SECURITY.md (root, .github/ or docs/, or once for all repositories in the organization's public "
@@ -114,7 +114,7 @@ extension SecurityChecks {
             title: "License declared (public repositories)",
             severity: .low,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Code published without a license leaves its terms of use undefined for everyone, including the "
                 + "organization's own obligations for what it publishes.",
             remediation: "Add a LICENSE file with a standard license text chosen with legal counsel (Add file → Create new "

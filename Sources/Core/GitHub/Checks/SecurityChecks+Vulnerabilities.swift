@@ -8,7 +8,7 @@ extension SecurityChecks {
             title: "Dependabot vulnerability alerts are enabled",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Without vulnerability alerts nobody is told when a dependency the code ships with has a known "
                 + "vulnerability.",
             remediation: "In the repository's Settings → Code security, enable Dependabot alerts (PUT "
@@ -47,7 +47,7 @@ extension SecurityChecks {
             title: "Dependabot security updates are enabled",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Security updates open the fixing pull request as soon as a patched version exists, which shortens "
                 + "the time a known vulnerability stays in the code.",
             remediation: "In the repository's Settings → Code security, enable Dependabot security updates (PUT "
@@ -98,7 +98,7 @@ extension SecurityChecks {
 
     /// No open critical or high Dependabot alert older than `slaDays`.
     struct DependabotOpenAlerts: RepositoryCheck {
-        /// Days a critical or high alert may stay open before it breaches the remediation SLA (configurable).
+        /// Days a critical or high alert may stay open before it breaches the remediation SLA.
         static let slaDays = 30
         static let severities: Set<String> = ["critical", "high"]
 
@@ -107,7 +107,7 @@ extension SecurityChecks {
             title: "No critical or high Dependabot alert open beyond the SLA",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Vulnerability management is judged by time to remediate: a critical or high alert left open past "
                 + "the SLA is a known, exploitable weakness that was accepted by default.",
             remediation: "Under the repository's Security → Dependabot, merge the security update or upgrade the package "
@@ -174,7 +174,7 @@ extension SecurityChecks {
             title: "Code scanning is configured with no open critical or high alerts",
             severity: .medium,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Static analysis on every change catches injection, unsafe deserialisation and similar flaws before "
                 + "release; open critical or high alerts are known flaws in the shipped code.",
             remediation: "In the repository's Settings → Code security, set up Code scanning (CodeQL default setup) and fix "

@@ -53,7 +53,7 @@ enum SecurityChecks {
             title: "Secret scanning is enabled",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Credentials committed to a repository are found by attackers within minutes; secret scanning finds "
                 + "them in the code and history so they can be revoked.",
             remediation: "In the repository's Settings → Code security, enable Secret scanning (for private repositories "
@@ -98,7 +98,7 @@ enum SecurityChecks {
             title: "Secret push protection is on and no secret alert is open",
             severity: .high,
             scope: .repository,
-            family: "repository",
+            family: .repository,
             rationale: "Push protection stops a credential before it enters the history; an open alert is a leaked "
                 + "credential that has not been revoked yet.",
             remediation: "In the repository's Settings → Code security, enable Push protection; revoke and rotate each "
