@@ -55,16 +55,9 @@ public struct Audit: Equatable, Sendable {
         pending_reason, not_before
         """
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [Audit] {
-        var audits: [Audit] = []
-        for try await row in rows {
-            audits.append(try Audit(row.makeRandomAccess()))
-        }
-        return audits
-    }
 }
 
-extension Audit {
+extension Audit: TableRow {
     /// One row selected with `columns`.
     init(_ columns: PostgresRandomAccessRow) throws {
         self.init(

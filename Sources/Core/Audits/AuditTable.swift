@@ -60,12 +60,10 @@ struct AuditTable: Sendable {
 
     /// Audits waiting or running in the organization (the `ORG_MAX_ACTIVE_AUDITS` quota).
     func activeCount(organizationID: UUID, on connection: PostgresConnection) async throws -> Int {
-        let rows = try await connection.query(
+        try await connection.count(
             "SELECT count(*) FROM audits WHERE organization_id = \(organizationID) AND status = ANY(\(Audit.Status.active.names))",
             logger: logger
         )
-        for try await count in rows.decode(Int.self) { return count }
-        return 0
     }
 
     /// The finished audit (PASS or FAIL) of the same scope created last before `audit`.

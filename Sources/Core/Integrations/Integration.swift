@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// A stored connection to GitHub. It never holds the token: that stays encrypted in the database
 /// until `IntegrationService.credential(...)` decrypts it for a call.
-public struct Integration: Equatable, Sendable {
+public struct Integration: Equatable, Sendable, TableRow {
     /// Whom the credential audits, as GitHub named it when the integration was connected (the
     /// `account_type` CHECK constraint lists the same three).
     public enum AccountType: String, Sendable {
@@ -48,12 +48,6 @@ public struct Integration: Equatable, Sendable {
         self.createdBy = createdBy
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
-    }
-
-    static func decode(_ rows: PostgresRowSequence) async throws -> [Integration] {
-        var integrations: [Integration] = []
-        for try await row in rows { integrations.append(try Integration(row.makeRandomAccess())) }
-        return integrations
     }
 
     /// One row selected with `IntegrationTable.columns`.

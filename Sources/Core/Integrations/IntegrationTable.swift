@@ -64,12 +64,10 @@ struct IntegrationTable: Sendable {
             logger: logger
         )
         let items = try await Integration.decode(rows)
-        let countRows = try await connection.query(
+        let total = try await connection.count(
             "SELECT count(*) FROM integrations WHERE organization_id = \(organizationID)",
             logger: logger
         )
-        var total = 0
-        for try await count in countRows.decode(Int.self) { total = count }
         return Page(items: items, count: total, request: page)
     }
 

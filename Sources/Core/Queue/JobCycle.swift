@@ -45,3 +45,18 @@ struct JobCycle: Sendable {
         logger.notice(message, metadata: ["count": "\(ids.count)", "\(rowKey)s": "\(ids.map(\.apiString))"])
     }
 }
+
+extension TaskDeclaration {
+    /// A cycle's reconciler, which beat sends every minute: never retried (the next run does the
+    /// same work), its result ignored, done well within the minute.
+    static func reconciler(_ name: String, queue: String) -> TaskDeclaration {
+        TaskDeclaration(
+            name: name,
+            queue: queue,
+            argumentNames: [],
+            retry: .never,
+            timeLimits: TaskTimeLimits(soft: .seconds(60), hard: .seconds(90)),
+            ignoresResult: true
+        )
+    }
+}

@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// A PDF report of one finished audit: requested by a member, rendered by the worker, stored with
 /// the SHA-256 of its bytes.
-public struct Report: Equatable, Sendable {
+public struct Report: Equatable, Sendable, TableRow {
     public enum Status: String, CaseIterable, Sendable {
         case pending = "PENDING"
         case running = "RUNNING"
@@ -27,29 +27,6 @@ public struct Report: Equatable, Sendable {
     public let error: String?
 
     static let columns = "id, organization_id, audit_id, status, requested_by, created_at, finished_at, pages, size, sha256, error"
-
-    static func decode(_ rows: PostgresRowSequence) async throws -> [Report] {
-        var reports: [Report] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            reports.append(
-                Report(
-                    id: try columns["id"].decode(UUID.self),
-                    organizationID: try columns["organization_id"].decode(UUID.self),
-                    auditID: try columns["audit_id"].decode(UUID.self),
-                    status: Status(rawValue: try columns["status"].decode(String.self)) ?? .error,
-                    requestedBy: try columns["requested_by"].decode(UUID?.self),
-                    createdAt: try columns["created_at"].decode(Date.self),
-                    finishedAt: try columns["finished_at"].decode(Date?.self),
-                    pages: try columns["pages"].decode(Int?.self),
-                    size: try columns["size"].decode(Int?.self),
-                    sha256: try columns["sha256"].decode(String?.self),
-                    error: try columns["error"].decode(String?.self)
-                )
-            )
-        }
-        return reports
-    }
 }
 
 /// A READY report as a download: what the response headers need, before the bytes are read, so a
@@ -68,4 +45,23 @@ public enum ReportError: Error, Equatable, Sendable {
     /// The audit or report is in a state that does not allow it: a report of an unfinished audit,
     /// the download of a report that is not READY (409).
     case conflict(String)
+}
+
+extension Report {
+    /// One row selected with `columns`.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try columns["id"].decode(UUID.self),
+            organizationID: try columns["organization_id"].decode(UUID.self),
+            auditID: try columns["audit_id"].decode(UUID.self),
+            status: Status(rawValue: try columns["status"].decode(String.self)) ?? .error,
+            requestedBy: try columns["requested_by"].decode(UUID?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            finishedAt: try columns["finished_at"].decode(Date?.self),
+            pages: try columns["pages"].decode(Int?.self),
+            size: try columns["size"].decode(Int?.self),
+            sha256: try columns["sha256"].decode(String?.self),
+            error: try columns["error"].decode(String?.self)
+        )
+    }
 }

@@ -45,12 +45,10 @@ struct ReportTable: Sendable {
             logger: logger
         )
         let reports = try await Report.decode(rows)
-        let counted = try await connection.query(
+        let total = try await connection.count(
             "SELECT count(*) FROM reports WHERE audit_id = \(auditID) AND organization_id = \(organizationID)",
             logger: logger
         )
-        var total = 0
-        for try await count in counted.decode(Int.self) { total = count }
         return Page(items: reports, count: total, request: page)
     }
 

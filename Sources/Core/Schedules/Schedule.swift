@@ -3,7 +3,7 @@ import PostgresNIO
 
 /// An organization's periodic rescan: a target audited at the times a cron expression names on the
 /// wall clock of an IANA time zone.
-public struct Schedule: Equatable, Sendable {
+public struct Schedule: Equatable, Sendable, TableRow {
     /// Why the last due slot did not run.
     public enum SkipReason: String, CaseIterable, Sendable {
         /// The organization's subscription no longer allows premium features.
@@ -43,10 +43,18 @@ public struct Schedule: Equatable, Sendable {
         id, organization_id, name, integration_id, repository, cron, timezone, enabled, next_run_at, last_slot_at, last_run_at,
         last_audit_id, last_skip_reason, last_skipped_at, created_by, created_at
         """
+}
 
-    static func decode(_ row: PostgresRow) throws -> Schedule {
-        let columns = row.makeRandomAccess()
-        return Schedule(
+/// Why a schedule operation was refused, beyond identity errors.
+public enum ScheduleError: Error, Equatable, Sendable {
+    /// Field errors, DRF style: `["cron": ["minute: 61 is out of range 0-59."]]`.
+    case validation([String: [String]])
+}
+
+extension Schedule {
+    /// One row selected with `columns`.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        self.init(
             id: try columns["id"].decode(UUID.self),
             organizationID: try columns["organization_id"].decode(UUID.self),
             name: try columns["name"].decode(String.self),
@@ -65,16 +73,4 @@ public struct Schedule: Equatable, Sendable {
             lastSlotAt: try columns["last_slot_at"].decode(Date?.self)
         )
     }
-
-    static func decode(_ rows: PostgresRowSequence) async throws -> [Schedule] {
-        var schedules: [Schedule] = []
-        for try await row in rows { schedules.append(try decode(row)) }
-        return schedules
-    }
-}
-
-/// Why a schedule operation was refused, beyond identity errors.
-public enum ScheduleError: Error, Equatable, Sendable {
-    /// Field errors, DRF style: `["cron": ["minute: 61 is out of range 0-59."]]`.
-    case validation([String: [String]])
 }

@@ -54,12 +54,7 @@ struct ScheduleTable: Sendable {
             logger: logger
         )
         let schedules = try await Schedule.decode(rows)
-        let counted = try await connection.query(
-            "SELECT count(*) FROM schedules WHERE organization_id = \(organizationID)",
-            logger: logger
-        )
-        var total = 0
-        for try await count in counted.decode(Int.self) { total = count }
+        let total = try await connection.count("SELECT count(*) FROM schedules WHERE organization_id = \(organizationID)", logger: logger)
         return Page(items: schedules, count: total, request: page)
     }
 

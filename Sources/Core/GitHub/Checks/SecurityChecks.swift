@@ -34,6 +34,21 @@ enum SecurityChecks {
         return .value(settings)
     }
 
+    /// The repository object and its `security_and_analysis`, or the verdict for missing either.
+    fileprivate static func settings(
+        _ object: Outcome<[String: Any]>,
+        _ repository: RepositoryFacts
+    ) -> Outcome<(object: [String: Any], settings: [String: Any])> {
+        switch object {
+        case .decided(let verdict): return .decided(verdict)
+        case .value(let found):
+            switch securityAndAnalysis(found, repository) {
+            case .decided(let verdict): return .decided(verdict)
+            case .value(let settings): return .value((found, settings))
+            }
+        }
+    }
+
     /// Whether a private or internal repository has the licence secret scanning needs there
     /// (GitHub Advanced Security, or the standalone Secret Protection product).
     static func hasSecretProtection(_ settings: [String: Any], visibility: String) -> Bool {
@@ -68,14 +83,10 @@ enum SecurityChecks {
 
         func evaluate(_ input: CheckInput, repository: RepositoryFacts) -> CheckVerdict {
             let object: [String: Any]
-            switch repositoryObject(input, repository) {
-            case .decided(let verdict): return verdict
-            case .value(let value): object = value
-            }
             let settings: [String: Any]
-            switch SecurityChecks.securityAndAnalysis(object, repository) {
+            switch securitySettings(input, repository) {
             case .decided(let verdict): return verdict
-            case .value(let value): settings = value
+            case .value(let found): (object, settings) = found
             }
             let status = settings.string(at: "secret_scanning", "status")
             if status == "enabled" { return .pass("Secret scanning is enabled on \(repository.fullName).") }
@@ -116,14 +127,10 @@ enum SecurityChecks {
 
         func evaluate(_ input: CheckInput, repository: RepositoryFacts) -> CheckVerdict {
             let object: [String: Any]
-            switch repositoryObject(input, repository) {
-            case .decided(let verdict): return verdict
-            case .value(let value): object = value
-            }
             let settings: [String: Any]
-            switch SecurityChecks.securityAndAnalysis(object, repository) {
+            switch securitySettings(input, repository) {
             case .decided(let verdict): return verdict
-            case .value(let value): settings = value
+            case .value(let found): (object, settings) = found
             }
             let pushProtection = settings.string(at: "secret_scanning_push_protection", "status")
             let visibility = SecurityChecks.visibility(object, repository)
@@ -162,5 +169,13 @@ enum SecurityChecks {
             }
             return .pass("Push protection is enabled on \(repository.fullName) and no secret-scanning alert is open.")
         }
+    }
+}
+
+extension RepositoryCheck {
+    /// The repository object and its `security_and_analysis`, which the secret-scanning checks
+    /// both read, or the verdict for not seeing them.
+    func securitySettings(_ input: CheckInput, _ repository: RepositoryFacts) -> Outcome<(object: [String: Any], settings: [String: Any])> {
+        SecurityChecks.settings(repositoryObject(input, repository), repository)
     }
 }

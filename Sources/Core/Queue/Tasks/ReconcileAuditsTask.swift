@@ -4,14 +4,7 @@
 /// died). Beat sends it every minute; scans are idempotent, so an occasional second message is
 /// harmless.
 public struct ReconcileAuditsTask: TaskPayload, Equatable {
-    public static let declaration = TaskDeclaration(
-        name: "audits.reconcile",
-        queue: "scans",
-        argumentNames: [],
-        retry: .never,
-        timeLimits: TaskTimeLimits(soft: .seconds(60), hard: .seconds(90)),
-        ignoresResult: true
-    )
+    public static let declaration = TaskDeclaration.reconciler("audits.reconcile", queue: "scans")
 
     public init() {}
 

@@ -3,14 +3,7 @@
 /// stopped heart-beating (its worker died). Beat sends it every minute; rendering is idempotent, so
 /// an occasional second message is harmless.
 public struct ReconcileReportsTask: TaskPayload, Equatable {
-    public static let declaration = TaskDeclaration(
-        name: "reports.reconcile",
-        queue: "reports",
-        argumentNames: [],
-        retry: .never,
-        timeLimits: TaskTimeLimits(soft: .seconds(60), hard: .seconds(90)),
-        ignoresResult: true
-    )
+    public static let declaration = TaskDeclaration.reconciler("reports.reconcile", queue: "reports")
 
     public init() {}
 
