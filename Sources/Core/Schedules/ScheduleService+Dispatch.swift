@@ -28,29 +28,17 @@ extension ScheduleService {
     {
         let rows = try await connection.query(
             """
-            SELECT \(unescaped: Schedule.qualifiedColumns),
-                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL AS subscribed
-            FROM schedules s JOIN organizations o ON o.id = s.organization_id
+            SELECT \(unescaped: Schedule.qualifiedColumns)
+            FROM schedules s
             WHERE s.id = \(id)
             FOR UPDATE OF s
             """,
             logger: logger
         )
-        var found: (schedule: Schedule, subscription: Subscription)?
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            let subscription = Subscription(
-                status: try columns["subscription_status"].decode(String.self),
-                plan: nil,
-                currentPeriodEnd: nil,
-                cancelAtPeriodEnd: false,
-                trialEndsAt: try columns["trial_ends_at"].decode(Date?.self),
-                hasStripeSubscription: try columns["subscribed"].decode(Bool.self)
-            )
-            found = (try Schedule.decode(row), subscription)
-        }
+        var found: Schedule?
+        for try await row in rows { found = try Schedule.decode(row) }
         // Edited, disabled or deleted since the slot was read: that edit decided the next slot.
-        guard let (schedule, subscription) = found, schedule.enabled, let nextRunAt = schedule.nextRunAt,
+        guard let schedule = found, schedule.enabled, let nextRunAt = schedule.nextRunAt,
             abs(nextRunAt.timeIntervalSince(slot)) < 0.001
         else { throw DueSlot.Superseded() }
 
@@ -69,8 +57,8 @@ extension ScheduleService {
             on: connection,
             logger: logger
         )
-        let skip: Schedule.SkipReason? =
-            !subscription.allowsPremium(at: now) ? .subscriptionInactive : integration == nil ? .noIntegration : nil
+        let premium = try await PremiumGate.allowsPremium(schedule.organizationID, at: now, on: connection, logger: logger)
+        let skip: Schedule.SkipReason? = !premium ? .subscriptionInactive : integration == nil ? .noIntegration : nil
         if let skip {
             try await connection.query(
                 """
