@@ -6,7 +6,7 @@ import Testing
 struct SubscriptionGateTests {
     static func subscription(_ status: String, trialEnds: Date? = nil, stripe: Bool = false) -> Subscription {
         Subscription(
-            status: status,
+            status: SubscriptionStatus(rawValue: status),
             plan: nil,
             currentPeriodEnd: nil,
             cancelAtPeriodEnd: false,

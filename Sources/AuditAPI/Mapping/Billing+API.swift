@@ -3,7 +3,7 @@ import Core
 extension Components.Schemas.Subscription {
     init(_ subscription: Core.Subscription) {
         self.init(
-            status: subscription.status,
+            status: subscription.status.rawValue,
             allowsPremium: subscription.allowsPremium(),
             plan: subscription.plan,
             currentPeriodEnd: subscription.currentPeriodEnd,

@@ -38,7 +38,7 @@ extension Components.Schemas.Organization {
             id: organization.id.apiString,
             name: organization.name,
             slug: organization.slug,
-            subscriptionStatus: organization.subscriptionStatus,
+            subscriptionStatus: organization.subscriptionStatus.rawValue,
             createdAt: organization.createdAt
         )
     }

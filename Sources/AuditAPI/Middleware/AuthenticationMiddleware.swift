@@ -14,10 +14,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     static let apiPrefix = "/api/v1/"
     /// Endpoints with budgets of their own (per IP and per e-mail), counted by the identity service.
-    static let authenticationPaths: Set<String> = [
-        "/api/v1/auth/register/", "/api/v1/auth/token/", "/api/v1/auth/token/refresh/", "/api/v1/auth/token/verify/",
-        "/api/v1/auth/session/", "/api/v1/invitations/accept/",
-    ]
+    static let authenticationPaths = Set(AuthenticationEndpoint.allCases.map { apiPrefix + $0.rawValue })
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path

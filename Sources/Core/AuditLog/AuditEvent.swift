@@ -18,8 +18,9 @@ public struct AuditEvent: Sendable {
     public let organizationID: UUID
     public let actorID: UUID?
     public let system: SystemActor?
-    public let action: String
-    public let targetType: String
+    /// `AuditAction`'s and `AuditTarget`'s spellings; strings only for the transitional initializer.
+    let actionName: String
+    let targetTypeName: String
     public let targetID: String
     public let ip: String
     /// Extra facts, e.g. `["from": "MEMBER", "to": "ADMIN"]`. Never secrets.
@@ -29,17 +30,39 @@ public struct AuditEvent: Sendable {
         organizationID: UUID,
         actorID: UUID?,
         system: SystemActor? = nil,
-        action: String,
-        targetType: String = "",
-        targetID: String = "",
+        action: AuditAction,
+        targetType: AuditTarget,
+        targetID: String,
         ip: String,
         metadata: [String: String] = [:]
+    ) {
+        self.init(
+            organizationID: organizationID,
+            actorID: actorID,
+            system: system,
+            actionName: action.rawValue,
+            targetTypeName: targetType.rawValue,
+            targetID: targetID,
+            ip: ip,
+            metadata: metadata
+        )
+    }
+
+    private init(
+        organizationID: UUID,
+        actorID: UUID?,
+        system: SystemActor?,
+        actionName: String,
+        targetTypeName: String,
+        targetID: String,
+        ip: String,
+        metadata: [String: String]
     ) {
         self.organizationID = organizationID
         self.actorID = actorID
         self.system = system
-        self.action = action
-        self.targetType = targetType
+        self.actionName = actionName
+        self.targetTypeName = targetTypeName
         self.targetID = targetID
         self.ip = ip
         self.metadata = metadata

@@ -18,7 +18,7 @@ public struct AuditLog: Sendable {
         try await connection.query(
             """
             INSERT INTO audit_log (organization_id, actor_id, actor_system, action, target_type, target_id, ip, metadata)
-            VALUES (\(event.organizationID), \(event.actorID), \(event.system?.rawValue), \(event.action), \(event.targetType),
+            VALUES (\(event.organizationID), \(event.actorID), \(event.system?.rawValue), \(event.actionName), \(event.targetTypeName),
                     \(event.targetID), \(event.ip), \(metadata)::jsonb)
             """,
             logger: logger

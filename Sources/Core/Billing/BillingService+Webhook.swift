@@ -18,89 +18,40 @@ extension BillingService {
         guard StripeSignature.isValid(header: signature, body: body, secrets: settings.webhookSecrets, now: now) else {
             throw BillingError.invalidSignature
         }
-        guard let event = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-            let id = event["id"] as? String, let type = event["type"] as? String,
-            let created = event["created"] as? Int,
-            let object = (event["data"] as? [String: Any])?["object"] as? [String: Any]
-        else { throw BillingError.malformedEvent }
+        guard let event = try? JSONDecoder().decode(StripeEvent.self, from: Data(body)) else { throw BillingError.malformedEvent }
 
         return try await postgres.transaction(logger: logger) { connection in
             let inserted = try await connection.query(
-                "INSERT INTO stripe_events (id, type) VALUES (\(id), \(type)) ON CONFLICT (id) DO NOTHING RETURNING id",
+                "INSERT INTO stripe_events (id, type) VALUES (\(event.id), \(event.type)) ON CONFLICT (id) DO NOTHING RETURNING id",
                 logger: logger
             )
             var fresh = false
             for try await _ in inserted.decode(String.self) { fresh = true }
             guard fresh else { return .duplicate }
 
-            guard let change = change(for: type, object: object) else { return .ignored }
-            guard let organizationID = try await organization(for: object, on: connection) else {
-                logger.warning("Stripe event for an unknown customer", metadata: ["event": "\(id)", "type": "\(type)"])
+            guard let change = SubscriptionChange(event, planForPrice: plan(forPrice:)) else { return .ignored }
+            guard let organizationID = try await organization(for: event.object, on: connection) else {
+                logger.warning("Stripe event for an unknown customer", metadata: ["event": "\(event.id)", "type": "\(event.type)"])
                 return .ignored
             }
-            try await connection.query("UPDATE stripe_events SET organization_id = \(organizationID) WHERE id = \(id)", logger: logger)
-            try await apply(change, created: created, eventID: id, type: type, to: organizationID, on: connection)
+            try await connection.query(
+                "UPDATE stripe_events SET organization_id = \(organizationID) WHERE id = \(event.id)",
+                logger: logger
+            )
+            try await apply(change, of: event, to: organizationID, on: connection)
             return .applied
-        }
-    }
-
-    /// What an event says about the subscription; nil for types AuditMate ignores.
-    struct Change {
-        var status: String?
-        var plan: String?
-        var customerID: String?
-        var subscriptionID: String?
-        var currentPeriodEnd: Date?
-        var cancelAtPeriodEnd: Bool?
-        var trialEndsAt: Date?
-        /// Deletion wins a tie with an update carrying the same timestamp.
-        var terminal = false
-    }
-
-    func change(for type: String, object: [String: Any]) -> Change? {
-        let metadata = object["metadata"] as? [String: Any] ?? [:]
-        switch type {
-        case "checkout.session.completed":
-            return Change(
-                status: "active",
-                plan: metadata["plan"] as? String,
-                customerID: object["customer"] as? String,
-                subscriptionID: object["subscription"] as? String
-            )
-        case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
-            let deleted = type == "customer.subscription.deleted"
-            let priceID =
-                (((object["items"] as? [String: Any])?["data"] as? [[String: Any]])?.first?["price"] as? [String: Any])?["id"] as? String
-            return Change(
-                // Any status Stripe sends is stored, known or not (`paused`, future ones); premium is
-                // decided from the known ones (`Subscription.allowsPremium`).
-                status: deleted ? "canceled" : (object["status"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-                plan: metadata["plan"] as? String ?? priceID.flatMap(plan(forPrice:)),
-                customerID: object["customer"] as? String,
-                subscriptionID: object["id"] as? String,
-                currentPeriodEnd: date(object["current_period_end"]),
-                cancelAtPeriodEnd: object["cancel_at_period_end"] as? Bool,
-                trialEndsAt: date(object["trial_end"]),
-                terminal: deleted
-            )
-        case "invoice.paid":
-            return Change(status: "active", customerID: object["customer"] as? String, subscriptionID: object["subscription"] as? String)
-        case "invoice.payment_failed":
-            return Change(status: "past_due", customerID: object["customer"] as? String, subscriptionID: object["subscription"] as? String)
-        default:
-            return nil
         }
     }
 
     /// The organization an event is about: its Stripe customer, else the metadata AuditMate put on
     /// the checkout session and subscription.
-    private func organization(for object: [String: Any], on connection: PostgresConnection) async throws -> UUID? {
-        if let customer = object["customer"] as? String {
-            let rows = try await connection.query("SELECT id FROM organizations WHERE stripe_customer_id = \(customer)", logger: logger)
-            for try await id in rows.decode(UUID.self) { return id }
+    private func organization(for object: StripeObject, on connection: PostgresConnection) async throws -> UUID? {
+        if let customer = object.customer,
+            let id = try await PremiumGate.organization(customer: customer, on: connection, logger: logger)
+        {
+            return id
         }
-        let metadata = object["metadata"] as? [String: Any] ?? [:]
-        let reference = metadata["organization_id"] as? String ?? object["client_reference_id"] as? String
+        let reference = object.metadata?["organization_id"] ?? object.clientReferenceID
         guard let reference, let id = UUID(uuidString: reference) else { return nil }
         let rows = try await connection.query("SELECT id FROM organizations WHERE id = \(id)", logger: logger)
         for try await id in rows.decode(UUID.self) { return id }
@@ -108,60 +59,36 @@ extension BillingService {
     }
 
     private func apply(
-        _ change: Change,
-        created: Int,
-        eventID: String,
-        type: String,
+        _ change: SubscriptionChange,
+        of event: StripeEvent,
         to organizationID: UUID,
         on connection: PostgresConnection
     ) async throws {
-        let current = try await connection.query(
-            "SELECT subscription_status, subscription_event_at FROM organizations WHERE id = \(organizationID) FOR UPDATE",
-            logger: logger
-        )
-        var previous = "none"
-        var appliedAt = 0
-        for try await (status, at) in current.decode((String, Int).self) {
-            previous = status
-            appliedAt = at
-        }
+        let current = try await PremiumGate.lockState(of: organizationID, on: connection, logger: logger)
+        let previous = current?.status
+        let appliedAt = current?.eventCreated ?? 0
         // The customer is linked whatever the event's age: it never changes for an organization.
         if let customer = change.customerID {
-            try await connection.query(
-                "UPDATE organizations SET stripe_customer_id = COALESCE(stripe_customer_id, \(customer)) WHERE id = \(organizationID)",
-                logger: logger
-            )
+            try await PremiumGate.linkCustomer(customer, to: organizationID, on: connection, logger: logger)
         }
-        let newer = created > appliedAt || (created == appliedAt && (change.terminal || previous != "canceled"))
+        let newer = event.created > appliedAt || (event.created == appliedAt && (change.terminal || previous != .canceled))
         guard newer else {
-            logger.info("older Stripe event ignored", metadata: ["event": "\(eventID)", "type": "\(type)"])
+            logger.info("older Stripe event ignored", metadata: ["event": "\(event.id)", "type": "\(event.type)"])
             return
         }
-        try await connection.query(
-            """
-            UPDATE organizations SET
-                subscription_status = COALESCE(\(change.status), subscription_status),
-                plan = COALESCE(\(change.plan), plan),
-                stripe_subscription_id = COALESCE(\(change.subscriptionID), stripe_subscription_id),
-                current_period_end = COALESCE(\(change.currentPeriodEnd), current_period_end),
-                cancel_at_period_end = COALESCE(\(change.cancelAtPeriodEnd), cancel_at_period_end),
-                trial_ends_at = COALESCE(\(change.trialEndsAt), trial_ends_at),
-                subscription_event_at = \(created)
-            WHERE id = \(organizationID)
-            """,
-            logger: logger
-        )
-        let status = change.status ?? previous
+        try await PremiumGate.apply(change, created: event.created, to: organizationID, on: connection, logger: logger)
+        // "none" only when the organization was deleted since the event was matched to it.
+        let from = previous?.rawValue ?? "none"
         try await AuditLog.record(
             AuditEvent(
                 organizationID: organizationID,
                 actorID: nil,
                 system: .stripe,
-                action: "subscription.updated",
-                targetType: "organization",
+                action: .subscriptionUpdated,
+                targetType: .organization,
                 targetID: organizationID.apiString,
                 ip: "",
-                metadata: ["event": eventID, "type": type, "from": previous, "to": status]
+                metadata: ["event": event.id, "type": event.type, "from": from, "to": change.status?.rawValue ?? from]
             ),
             on: connection,
             logger: logger
@@ -170,10 +97,5 @@ extension BillingService {
 
     func plan(forPrice price: String) -> String? {
         settings.prices.first { $0.value == price }?.key
-    }
-
-    /// Unix seconds from Stripe; anything outside 1970-9999 is no date (and never reaches PostgreSQL).
-    private func date(_ value: Any?) -> Date? {
-        OutsideValue.epochSeconds(json: value)
     }
 }

@@ -47,9 +47,10 @@ public struct BillingService: Sendable {
                 ("success_url", returnBase + "/billing/success/?session_id={CHECKOUT_SESSION_ID}"),
                 ("cancel_url", returnBase + "/billing/cancel/"),
             ],
-            idempotencyKey: "checkout-" + UUID().apiString
+            idempotencyKey: "checkout-" + UUID().apiString,
+            as: StripeCheckoutSession.self
         )
-        guard let id = session["id"] as? String, let url = session["url"] as? String else {
+        guard let id = session?.id, let url = session?.url else {
             throw BillingError.upstream("Stripe: the checkout session has no URL")
         }
         try await postgres.transaction(logger: logger) { connection in
@@ -57,8 +58,8 @@ public struct BillingService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "billing.checkout_started",
-                    targetType: "organization",
+                    action: .checkoutStarted,
+                    targetType: .organization,
                     targetID: organizationID.apiString,
                     ip: ip,
                     metadata: ["plan": plan, "session": id]
@@ -78,9 +79,10 @@ public struct BillingService: Sendable {
         let session = try await stripe.post(
             "billing_portal/sessions",
             fields: [("customer", customer), ("return_url", returnBase + "/billing/")],
-            idempotencyKey: "portal-" + UUID().apiString
+            idempotencyKey: "portal-" + UUID().apiString,
+            as: StripePortalSession.self
         )
-        guard let url = session["url"] as? String else { throw BillingError.upstream("Stripe: the portal session has no URL") }
+        guard let url = session?.url else { throw BillingError.upstream("Stripe: the portal session has no URL") }
         return url
     }
 
@@ -88,41 +90,18 @@ public struct BillingService: Sendable {
     public func subscription(_ principal: Principal) async throws -> Subscription {
         let organizationID = try principal.organization()
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            """
-            SELECT subscription_status, plan, current_period_end, cancel_at_period_end, trial_ends_at,
-                   stripe_subscription_id IS NOT NULL
-            FROM organizations WHERE id = \(organizationID)
-            """,
-            logger: logger
-        )
-        for try await (status, plan, periodEnd, cancelAtEnd, trialEnds, subscribed) in rows.decode(
-            (String, String?, Date?, Bool, Date?, Bool).self
-        ) {
-            return Subscription(
-                status: status,
-                plan: plan,
-                currentPeriodEnd: periodEnd,
-                cancelAtPeriodEnd: cancelAtEnd,
-                trialEndsAt: trialEnds,
-                hasStripeSubscription: subscribed
-            )
+        guard let subscription = try await PremiumGate.subscription(of: organizationID, postgres: postgres, logger: logger) else {
+            throw NotFound(.organization)
         }
-        throw NotFound(.organization)
+        return subscription
     }
 
     /// The organization's Stripe customer, created once. The idempotency key is the organization,
     /// so concurrent first checkouts get the same customer from Stripe, and the row keeps the first.
     private func customerID(for organizationID: UUID, principal: Principal) async throws -> String {
-        let rows = try await postgres.query(
-            "SELECT stripe_customer_id, name FROM organizations WHERE id = \(organizationID)",
-            logger: logger
-        )
-        var name = ""
-        for try await (existing, organizationName) in rows.decode((String?, String).self) {
-            if let existing { return existing }
-            name = organizationName
-        }
+        let current = try await PremiumGate.customer(of: organizationID, postgres: postgres, logger: logger)
+        if let existing = current?.customerID { return existing }
+        let name = current?.organizationName ?? ""
         let customer = try await stripe.post(
             "customers",
             fields: [
@@ -130,17 +109,13 @@ public struct BillingService: Sendable {
                 ("email", principal.email),
                 ("metadata[organization_id]", organizationID.apiString),
             ],
-            idempotencyKey: "customer-" + organizationID.apiString
+            idempotencyKey: "customer-" + organizationID.apiString,
+            as: StripeCustomer.self
         )
-        guard let id = customer["id"] as? String else { throw BillingError.upstream("Stripe: the customer has no id") }
-        let stored = try await postgres.query(
-            """
-            UPDATE organizations SET stripe_customer_id = COALESCE(stripe_customer_id, \(id))
-            WHERE id = \(organizationID) RETURNING stripe_customer_id
-            """,
-            logger: logger
-        )
-        for try await value in stored.decode(String?.self) { return value ?? id }
-        return id
+        guard let id = customer?.id else { throw BillingError.upstream("Stripe: the customer has no id") }
+        let stored = try await postgres.withConnection { connection in
+            try await PremiumGate.linkCustomer(id, to: organizationID, on: connection, logger: logger)
+        }
+        return stored ?? id
     }
 }

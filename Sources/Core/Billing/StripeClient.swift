@@ -19,8 +19,11 @@ public struct StripeClient: Sendable {
         self.http = http
     }
 
-    /// POSTs `fields` to `/v1/<path>` and returns the JSON object Stripe answered.
-    func post(_ path: String, fields: [(String, String)], idempotencyKey: String) async throws -> [String: Any] {
+    /// POSTs `fields` to `/v1/<path>` and decodes Stripe's answer as `Response`; nil when the answer
+    /// is not such a JSON object (the caller names what was missing).
+    func post<Response: Decodable>(_ path: String, fields: [(String, String)], idempotencyKey: String, as _: Response.Type)
+        async throws -> Response?
+    {
         guard let secretKey = settings.secretKey else { throw BillingError.notConfigured }
         var request = HTTPClientRequest(url: settings.apiURL + "/v1/" + path)
         request.method = .POST
@@ -41,17 +44,16 @@ public struct StripeClient: Sendable {
             // The transport error names the URL at most; the key is only in a header.
             throw BillingError.upstream("Stripe did not answer: \(error)")
         }
-        let json = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        let data = Data(buffer: body)
         guard (200..<300).contains(status) else {
-            let error = json["error"] as? [String: Any]
-            let message = error?["message"] as? String ?? "HTTP \(status)"
+            let error = (try? JSONDecoder().decode(StripeErrorAnswer.self, from: data))?.error
             logger.warning(
                 "Stripe refused a request",
-                metadata: ["path": "\(path)", "status": "\(status)", "type": "\(error?["type"] ?? "")"]
+                metadata: ["path": "\(path)", "status": "\(status)", "type": "\(error?.type ?? "")"]
             )
-            throw BillingError.upstream("Stripe: \(message)")
+            throw BillingError.upstream("Stripe: \(error?.message ?? "HTTP \(status)")")
         }
-        return json
+        return try? JSONDecoder().decode(Response.self, from: data)
     }
 
     /// `application/x-www-form-urlencoded` with Stripe's bracket keys kept readable.

@@ -2,9 +2,8 @@ import Foundation
 
 /// An organization's subscription as AuditMate last learned it from Stripe.
 public struct Subscription: Equatable, Sendable {
-    /// Stripe's status as it last said it (`trialing`, `active`, `past_due`, `canceled`, `unpaid`,
-    /// `incomplete`, `incomplete_expired`, `paused`, or one Stripe adds later), or `none`.
-    public let status: String
+    /// Stripe's status as it last said it, or the schema's default for a new organization (`trialing`).
+    public let status: SubscriptionStatus
     public let plan: String?
     public let currentPeriodEnd: Date?
     public let cancelAtPeriodEnd: Bool
@@ -12,7 +11,7 @@ public struct Subscription: Equatable, Sendable {
     public let hasStripeSubscription: Bool
 
     public init(
-        status: String,
+        status: SubscriptionStatus,
         plan: String?,
         currentPeriodEnd: Date?,
         cancelAtPeriodEnd: Bool,
@@ -27,14 +26,13 @@ public struct Subscription: Equatable, Sendable {
         self.hasStripeSubscription = hasStripeSubscription
     }
 
-    /// The premium gate (the original's `HasActiveSubscription`): active, past due (Stripe is still
-    /// retrying the payment), or trialing, where AuditMate's own trial ends at `trialEndsAt`. Every
-    /// other status, `paused` and unknown ones included, does not allow premium features.
+    /// What the premium rule decides on.
+    public var standing: PremiumGate.Standing {
+        PremiumGate.Standing(status: status, trialEndsAt: trialEndsAt, hasStripeSubscription: hasStripeSubscription)
+    }
+
+    /// Whether the subscription allows premium features at `now` (`PremiumGate.Standing`'s rule).
     public func allowsPremium(at now: Date = .now) -> Bool {
-        switch status {
-        case "active", "past_due": true
-        case "trialing": hasStripeSubscription || trialEndsAt.map { $0 > now } ?? true
-        default: false
-        }
+        standing.allowsPremium(at: now)
     }
 }

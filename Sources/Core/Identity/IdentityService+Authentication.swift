@@ -6,15 +6,14 @@ extension IdentityService {
     /// the account (still active), the family (not revoked), the role in the token's organization
     /// and that organization's subscription.
     public func authenticate(accessToken: String) async throws -> Principal {
-        let claims = try await tokens.verify(accessToken, as: .access)
+        let claims = try await logins.tokens.verify(accessToken, as: .access)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
         }
         let organizationID = claims.organizationID.flatMap(UUID.init(uuidString:))
         let rows = try await postgres.query(
             """
-            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role,
-                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
+            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role, \(unescaped: PremiumGate.columns(of: "o"))
             FROM users u
             LEFT JOIN token_families f ON f.id = \(familyID)
             LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(organizationID)
@@ -33,7 +32,7 @@ extension IdentityService {
                 organizationID: organizationID,
                 role: role,
                 credential: .bearer(familyID: familyID),
-                subscription: Self.subscription(status, trialEnds, subscribed)
+                standing: PremiumGate.standing(status, trialEnds, subscribed)
             )
         }
         throw IdentityError.invalidToken
@@ -44,8 +43,7 @@ extension IdentityService {
         let digest = SecretToken.digest(sessionToken)
         let rows = try await postgres.query(
             """
-            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash,
-                   o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
+            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash, \(unescaped: PremiumGate.columns(of: "o"))
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
@@ -64,36 +62,11 @@ extension IdentityService {
                 organizationID: organizationID,
                 role: role,
                 credential: .session(tokenHash: digest),
-                subscription: Self.subscription(status, trialEnds, subscribed)
+                standing: PremiumGate.standing(status, trialEnds, subscribed)
             )
             return (principal, csrf)
         }
         throw IdentityError.invalidToken
-    }
-
-    /// Counts a request against the caller's budget (per user, or per IP when anonymous).
-    public func spendRequestBudget(principal: Principal?, ip: String) async throws {
-        let key = principal.map { "user:\($0.userID.apiString)" } ?? "anonymous:\(Throttle.network(of: ip))"
-        try await throttle.spend(key, limit: Self.userRequestLimit)
-    }
-
-    /// Counts a call to an authentication endpoint (login, refresh, register, ...) against the
-    /// caller's address (an IPv6 caller's /64).
-    func spendAuthenticationBudget(ip: String) async throws(IdentityError) {
-        try await throttle.spend("auth-ip:\(Throttle.network(of: ip))", limit: Self.authenticationRequestLimit)
-    }
-
-    static func subscription(_ status: String?, _ trialEnds: Date?, _ subscribed: Bool?) -> Subscription? {
-        status.map {
-            Subscription(
-                status: $0,
-                plan: nil,
-                currentPeriodEnd: nil,
-                cancelAtPeriodEnd: false,
-                trialEndsAt: trialEnds,
-                hasStripeSubscription: subscribed ?? false
-            )
-        }
     }
 
     /// A membership that no longer exists leaves the principal without an organization: the login
@@ -104,7 +77,7 @@ extension IdentityService {
         organizationID: UUID?,
         role: String?,
         credential: Principal.Credential,
-        subscription: Subscription?
+        standing: PremiumGate.Standing?
     ) -> Principal {
         let role = role.flatMap(Role.init(rawValue:))
         return Principal(
@@ -113,7 +86,7 @@ extension IdentityService {
             organizationID: role == nil ? nil : organizationID,
             role: role,
             credential: credential,
-            premiumAllowed: subscription?.allowsPremium() ?? false
+            premiumAllowed: standing?.allowsPremium() ?? false
         )
     }
 }

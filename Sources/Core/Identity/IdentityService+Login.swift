@@ -15,17 +15,17 @@ extension IdentityService {
     /// `auth/token/`: a token pair for valid credentials, scoped to `organizationID` (which the user
     /// must belong to) or to the organization they joined first.
     public func obtainTokens(email: String, password: String, organizationID: UUID?, ip: String) async throws -> TokenPair {
-        let userID = try await checkCredentials(email: email, password: password, ip: ip)
+        let userID = try await checkCredentials(email: email, password: password, ip: ip, endpoint: .obtainTokens)
         return try await postgres.transaction(logger: logger) { connection in
             let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
             try await recordLogin(userID: userID, organizationID: organization, method: "token", ip: ip, on: connection)
-            return try await issuePair(userID: userID, organizationID: organization, familyID: nil, on: connection)
+            return try await logins.issuePair(userID: userID, organizationID: organization, familyID: nil, on: connection)
         }
     }
 
     /// `auth/session/`: a cookie session for valid credentials.
     public func openSession(email: String, password: String, organizationID: UUID?, ip: String) async throws -> BrowserSession {
-        let userID = try await checkCredentials(email: email, password: password, ip: ip)
+        let userID = try await checkCredentials(email: email, password: password, ip: ip, endpoint: .session)
         let token = SecretToken.generate()
         let csrfToken = SecretToken.generate()
         let expiresAt = Date.now.addingTimeInterval(TimeInterval(settings.sessionLifetime.components.seconds))
@@ -57,8 +57,8 @@ extension IdentityService {
                     AuditEvent(
                         organizationID: organization,
                         actorID: principal.userID,
-                        action: "session.revoked",
-                        targetType: "user",
+                        action: .sessionRevoked,
+                        targetType: .user,
                         targetID: principal.userID.apiString,
                         ip: ip,
                         metadata: ["reason": "logout"]
@@ -74,11 +74,10 @@ extension IdentityService {
     /// e-mail), counted, and logged in the organizations of the account they were aimed at. The
     /// attempt is reserved in the failure budget before the password is checked, and given back
     /// when it was right: parallel guesses get no more evaluations than sequential ones.
-    func checkCredentials(email rawEmail: String, password: String, ip: String) async throws -> UUID {
-        try await spendAuthenticationBudget(ip: ip)
+    func checkCredentials(email rawEmail: String, password: String, ip: String, endpoint: AuthenticationEndpoint) async throws -> UUID {
+        try await spendAuthenticationBudget(endpoint, ip: ip)
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let failureKey = "login-fail:\(Throttle.network(of: ip)):\(email)"
-        let attempt = try await throttle.reserve(failureKey, limit: Self.loginFailureLimit)
+        let attempt = try await reserve(.loginFailures(ip: ip, email: email))
 
         let rows = try await postgres.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
         var account: (id: UUID, hash: String, active: Bool)?
@@ -104,8 +103,8 @@ extension IdentityService {
                         AuditEvent(
                             organizationID: organization,
                             actorID: account.id,
-                            action: "login.failed",
-                            targetType: "user",
+                            action: .loginFailed,
+                            targetType: .user,
                             targetID: account.id.apiString,
                             ip: ip,
                             metadata: ["reason": reason]
@@ -120,8 +119,8 @@ extension IdentityService {
     }
 
     private func loginOrganization(userID: UUID, requested: UUID?, on connection: PostgresConnection) async throws -> UUID? {
-        guard let requested else { return try await defaultOrganization(of: userID, on: connection) }
-        guard try await role(of: userID, in: requested, on: connection) != nil else { throw NotFound(.membership) }
+        guard let requested else { return try await accounts.defaultOrganization(of: userID, on: connection) }
+        guard try await accounts.role(of: userID, in: requested, on: connection) != nil else { throw NotFound(.membership) }
         return requested
     }
 
@@ -134,8 +133,8 @@ extension IdentityService {
             AuditEvent(
                 organizationID: organizationID,
                 actorID: userID,
-                action: "login.succeeded",
-                targetType: "user",
+                action: .loginSucceeded,
+                targetType: .user,
                 targetID: userID.apiString,
                 ip: ip,
                 metadata: ["method": method]

@@ -8,7 +8,7 @@ extension IdentityService {
     }
 
     func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
-        guard let user = try await user(id: userID, on: connection) else { throw NotFound(.user) }
+        guard let user = try await accounts.user(id: userID, on: connection) else { throw NotFound(.user) }
         let rows = try await connection.query(
             """
             SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
@@ -35,8 +35,7 @@ extension IdentityService {
     /// `users/me/password/`: checks the current password, sets the new one and revokes every token
     /// family and every other browser session of the user.
     public func changePassword(_ principal: Principal, current: String, new: String, ip: String) async throws {
-        let failureKey = "password-fail:\(principal.userID.apiString)"
-        let attempt = try await throttle.reserve(failureKey, limit: Self.loginFailureLimit)
+        let attempt = try await reserve(.passwordFailures(principal.userID))
         let rows = try await postgres.query("SELECT password_hash FROM users WHERE id = \(principal.userID)", logger: logger)
         var stored = ""
         for try await hash in rows.decode(String.self) { stored = hash }
@@ -68,8 +67,8 @@ extension IdentityService {
                     AuditEvent(
                         organizationID: organization,
                         actorID: principal.userID,
-                        action: "password.changed",
-                        targetType: "user",
+                        action: .passwordChanged,
+                        targetType: .user,
                         targetID: principal.userID.apiString,
                         ip: ip
                     ),
@@ -117,8 +116,8 @@ extension IdentityService {
                         organizationID: organization,
                         actorID: nil,
                         system: .operator,
-                        action: active ? "user.activated" : "user.deactivated",
-                        targetType: "user",
+                        action: active ? .userActivated : .userDeactivated,
+                        targetType: .user,
                         targetID: userID.apiString,
                         ip: ""
                     ),

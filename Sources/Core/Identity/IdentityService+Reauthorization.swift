@@ -20,7 +20,7 @@ extension IdentityService {
                         ELSE EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = \(sessionHash) AND s.user_id = u.id
                                      AND s.revoked_at IS NULL AND s.expires_at > now())
                    END,
-                   m.role, o.subscription_status, o.trial_ends_at, o.stripe_subscription_id IS NOT NULL
+                   m.role, \(unescaped: PremiumGate.columns(of: "o"))
             FROM users u
             LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(principal.organizationID)
             LEFT JOIN organizations o ON o.id = m.organization_id
@@ -38,7 +38,7 @@ extension IdentityService {
                 organizationID: principal.organizationID,
                 role: role,
                 credential: principal.credential,
-                subscription: Self.subscription(status, trialEnds, subscribed)
+                standing: PremiumGate.standing(status, trialEnds, subscribed)
             )
         }
         return nil

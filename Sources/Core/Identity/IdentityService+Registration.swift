@@ -17,7 +17,55 @@ extension IdentityService {
         organizationName rawOrganization: String,
         ip: String
     ) async throws -> Registration {
-        try await spendAuthenticationBudget(ip: ip)
+        try await spendAuthenticationBudget(.register, ip: ip)
+        let form = try Self.validatedRegistration(email: rawEmail, password: password, fullName: rawName, organizationName: rawOrganization)
+        let passwordHash = try await hasher.hash(password)
+        return try await postgres.transaction(logger: logger) { connection in
+            let userID = try await insertRegisteredUser(form, passwordHash: passwordHash, on: connection)
+            let organization = try await Organization.insert(
+                name: form.organizationName,
+                trialEndsAt: Date.now.addingTimeInterval(trialLength),
+                on: connection,
+                logger: logger
+            )
+            try await connection.query(
+                "INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organization.id), \(userID), \(Role.admin.rawValue))",
+                logger: logger
+            )
+            try await AuditLog.record(
+                AuditEvent(
+                    organizationID: organization.id,
+                    actorID: userID,
+                    action: .userRegistered,
+                    targetType: .user,
+                    targetID: userID.apiString,
+                    ip: ip
+                ),
+                on: connection,
+                logger: logger
+            )
+            let pair = try await logins.issuePair(userID: userID, organizationID: organization.id, familyID: nil, on: connection)
+            let profile = try await self.profile(userID: userID, on: connection)
+            return Registration(profile: profile, organization: organization, tokens: pair)
+        }
+    }
+
+    /// A registration's fields, normalized and checked.
+    struct RegistrationForm {
+        let email: String
+        let fullName: String
+        let organizationName: String
+    }
+
+    /// Every invalid field at once, as DRF answers (`{}` names each required field).
+    static func validatedRegistration(
+        email rawEmail: String,
+        password: String,
+        fullName rawName: String,
+        organizationName rawOrganization: String
+    )
+        throws(IdentityError) -> RegistrationForm
+    {
         var errors: [String: [String]] = [:]
         let email = Self.collect(&errors) { () throws(IdentityError) in try Self.normalizedEmail(rawEmail) } ?? ""
         let fullName = Self.collect(&errors) { () throws(IdentityError) in
@@ -28,49 +76,25 @@ extension IdentityService {
         }
         let passwordProblems = PasswordPolicy.problems(with: password, email: email)
         if !passwordProblems.isEmpty { errors["password", default: []] += passwordProblems }
-        guard errors.isEmpty, let fullName, let organizationName else { throw IdentityError.validation(errors) }
+        guard errors.isEmpty, let fullName, let organizationName else { throw .validation(errors) }
+        return RegistrationForm(email: email, fullName: fullName, organizationName: organizationName)
+    }
 
-        let passwordHash = try await hasher.hash(password)
-        return try await postgres.transaction(logger: logger) { connection in
-            let inserted = try await connection.query(
-                """
-                INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(email), \(fullName), \(passwordHash), now())
-                ON CONFLICT (email) DO NOTHING
-                RETURNING id
-                """,
-                logger: logger
-            )
-            var userID: UUID?
-            for try await id in inserted.decode(UUID.self) { userID = id }
-            // Deliberately vague: saying "taken" would confirm the address has an account.
-            guard let userID else { throw IdentityError.validation(["email": ["Unable to register with this email address."]]) }
-
-            let organization = try await Organization.insert(
-                name: organizationName,
-                trialEndsAt: Date.now.addingTimeInterval(trialLength),
-                on: connection,
-                logger: logger
-            )
-            try await connection.query(
-                "INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organization.id), \(userID), 'ADMIN')",
-                logger: logger
-            )
-            try await AuditLog.record(
-                AuditEvent(
-                    organizationID: organization.id,
-                    actorID: userID,
-                    action: "user.registered",
-                    targetType: "user",
-                    targetID: userID.apiString,
-                    ip: ip
-                ),
-                on: connection,
-                logger: logger
-            )
-            let pair = try await issuePair(userID: userID, organizationID: organization.id, familyID: nil, on: connection)
-            let profile = try await self.profile(userID: userID, on: connection)
-            return Registration(profile: profile, organization: organization, tokens: pair)
-        }
+    /// The new user's id; a validation error when the address has an account already.
+    private func insertRegisteredUser(_ form: RegistrationForm, passwordHash: String, on connection: PostgresConnection) async throws
+        -> UUID
+    {
+        let inserted = try await connection.query(
+            """
+            INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(form.email), \(form.fullName), \(passwordHash), now())
+            ON CONFLICT (email) DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await id in inserted.decode(UUID.self) { return id }
+        // Deliberately vague: saying "taken" would confirm the address has an account.
+        throw IdentityError.validation(["email": ["Unable to register with this email address."]])
     }
 
     /// Runs a validation, folding its field errors into `errors` instead of stopping at the first.

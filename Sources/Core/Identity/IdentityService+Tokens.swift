@@ -5,8 +5,8 @@ extension IdentityService {
     /// `auth/token/refresh/`: spends the refresh token and issues a new pair in the same family.
     /// Presenting a token that was already spent is taken as theft: the whole family is revoked.
     public func refresh(_ token: String, ip: String) async throws -> TokenPair {
-        try await spendAuthenticationBudget(ip: ip)
-        let claims = try await tokens.verify(token, as: .refresh)
+        try await spendAuthenticationBudget(.refreshTokens, ip: ip)
+        let claims = try await logins.tokens.verify(token, as: .refresh)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
         }
@@ -39,8 +39,8 @@ extension IdentityService {
                         AuditEvent(
                             organizationID: organizationID,
                             actorID: userID,
-                            action: "token.reuse_detected",
-                            targetType: "token_family",
+                            action: .tokenReuseDetected,
+                            targetType: .tokenFamily,
                             targetID: familyID.apiString,
                             ip: ip
                         ),
@@ -51,10 +51,10 @@ extension IdentityService {
                 return revoked ? .reused : .invalid
             }
             var scope = organizationID
-            if let organization = organizationID, try await role(of: userID, in: organization, on: connection) == nil {
+            if let organization = organizationID, try await accounts.role(of: userID, in: organization, on: connection) == nil {
                 scope = nil  // removed from that organization since: keep the login, drop the scope
             }
-            return .rotated(try await issuePair(userID: userID, organizationID: scope, familyID: familyID, on: connection))
+            return .rotated(try await logins.issuePair(userID: userID, organizationID: scope, familyID: familyID, on: connection))
         }
         guard case .rotated(let pair) = outcome else { throw IdentityError.invalidToken }
         return pair
@@ -62,8 +62,8 @@ extension IdentityService {
 
     /// `auth/token/verify/`: whether a token (access or refresh) is genuine, unexpired and not revoked.
     public func verify(_ token: String, ip: String) async throws {
-        try await spendAuthenticationBudget(ip: ip)
-        let claims = try await tokens.verify(token, as: nil)
+        try await spendAuthenticationBudget(.verifyToken, ip: ip)
+        let claims = try await logins.tokens.verify(token, as: nil)
         guard let familyID = UUID(uuidString: claims.familyID) else { throw IdentityError.invalidToken }
         let rows = try await postgres.query(
             """
@@ -84,7 +84,7 @@ extension IdentityService {
     /// `auth/logout/`: revokes the family of the caller's refresh token, and with it every token of
     /// that login.
     public func logout(_ principal: Principal, refreshToken: String, ip: String) async throws {
-        let claims = try await tokens.verify(refreshToken, as: .refresh)
+        let claims = try await logins.tokens.verify(refreshToken, as: .refresh)
         guard claims.userID == principal.userID.apiString, let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
         }
@@ -95,8 +95,8 @@ extension IdentityService {
                     AuditEvent(
                         organizationID: organization,
                         actorID: principal.userID,
-                        action: "token.revoked",
-                        targetType: "token_family",
+                        action: .tokenRevoked,
+                        targetType: .tokenFamily,
                         targetID: familyID.apiString,
                         ip: ip,
                         metadata: ["reason": "logout"]
@@ -112,18 +112,23 @@ extension IdentityService {
     /// when not a member). A browser session moves to that organization as well.
     public func switchOrganization(_ principal: Principal, to organizationID: UUID) async throws -> TokenPair {
         try await postgres.transaction(logger: logger) { connection in
-            guard try await role(of: principal.userID, in: organizationID, on: connection) != nil else {
+            guard try await accounts.role(of: principal.userID, in: organizationID, on: connection) != nil else {
                 throw NotFound(.membership)
             }
             switch principal.credential {
             case .bearer(let familyID):
-                return try await issuePair(userID: principal.userID, organizationID: organizationID, familyID: familyID, on: connection)
+                return try await logins.issuePair(
+                    userID: principal.userID,
+                    organizationID: organizationID,
+                    familyID: familyID,
+                    on: connection
+                )
             case .session(let tokenHash):
                 try await connection.query(
                     "UPDATE sessions SET organization_id = \(organizationID) WHERE token_hash = \(tokenHash)",
                     logger: logger
                 )
-                return try await issuePair(userID: principal.userID, organizationID: organizationID, familyID: nil, on: connection)
+                return try await logins.issuePair(userID: principal.userID, organizationID: organizationID, familyID: nil, on: connection)
             }
         }
     }

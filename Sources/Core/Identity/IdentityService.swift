@@ -3,10 +3,11 @@ import Logging
 import PostgresNIO
 
 /// Accounts, logins, tokens and browser sessions. Every change that matters for security writes its
-/// audit-log row in the same transaction.
+/// audit-log row in the same transaction. Other domains use `accounts` and `logins` only.
 public struct IdentityService: Sendable {
     let postgres: PostgresClient
-    let tokens: TokenIssuer
+    let accounts: Accounts
+    let logins: Logins
     let hasher: PasswordHasher
     let throttle: Throttle
     let settings: IdentitySettings
@@ -32,7 +33,7 @@ public struct IdentityService: Sendable {
     ) async {
         self.trialLength = TimeInterval(trialDays) * 86_400
         self.postgres = postgres
-        self.tokens = await TokenIssuer(
+        let tokens = await TokenIssuer(
             signingKey: secrets.jwtSigningKey,
             verifyingKeys: secrets.jwtVerifyingKeys,
             accessLifetime: settings.accessTokenLifetime,
@@ -40,6 +41,8 @@ public struct IdentityService: Sendable {
         )
         let hasher = PasswordHasher(cost: settings.bcryptCost)
         self.hasher = hasher
+        self.accounts = Accounts(hasher: hasher, logger: logger)
+        self.logins = Logins(tokens: tokens, logger: logger)
         self.throttle = Throttle(redis: redis, window: settings.throttleWindow, logger: logger)
         self.settings = settings
         self.logger = logger
@@ -68,55 +71,5 @@ public struct IdentityService: Sendable {
         if required && trimmed.isEmpty { throw .validation([field: ["This field may not be blank."]]) }
         if trimmed.count > 200 { throw .validation([field: ["Ensure this field has no more than 200 characters."]]) }
         return trimmed
-    }
-
-    /// Issues an access and refresh token, recording the refresh token in `familyID`, or in a new
-    /// family (a new login) when `familyID` is nil.
-    func issuePair(userID: UUID, organizationID: UUID?, familyID: UUID?, on connection: PostgresConnection) async throws -> TokenPair {
-        var family = familyID
-        if family == nil {
-            let rows = try await connection.query("INSERT INTO token_families (user_id) VALUES (\(userID)) RETURNING id", logger: logger)
-            for try await id in rows.decode(UUID.self) { family = id }
-        }
-        guard let family else { throw IdentityError.invalidToken }
-        let refresh = try await tokens.issue(.refresh, userID: userID, organizationID: organizationID, familyID: family)
-        let expires = Date(timeIntervalSince1970: TimeInterval(refresh.claims.exp))
-        try await connection.query(
-            "INSERT INTO refresh_tokens (jti, family_id, expires_at) VALUES (\(refresh.claims.jti), \(family), \(expires))",
-            logger: logger
-        )
-        let access = try await tokens.issue(.access, userID: userID, organizationID: organizationID, familyID: family)
-        return TokenPair(access: access.token, refresh: refresh.token)
-    }
-
-    /// The user's role in `organizationID`, or nil when not a member.
-    func role(of userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Role? {
-        let rows = try await connection.query(
-            "SELECT role FROM memberships WHERE user_id = \(userID) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        for try await role in rows.decode(String.self) { return Role(rawValue: role) }
-        return nil
-    }
-
-    /// The organization a login lands in when none is asked for: the one joined first.
-    func defaultOrganization(of userID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        let rows = try await connection.query(
-            "SELECT organization_id FROM memberships WHERE user_id = \(userID) ORDER BY joined_at, organization_id LIMIT 1",
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
-    }
-
-    func user(id: UUID, on connection: PostgresConnection) async throws -> User? {
-        let rows = try await connection.query(
-            "SELECT id, email, full_name, is_active, created_at FROM users WHERE id = \(id)",
-            logger: logger
-        )
-        for try await (id, email, name, active, created) in rows.decode((UUID, String, String, Bool, Date).self) {
-            return User(id: id, email: email, fullName: name, isActive: active, createdAt: created)
-        }
-        return nil
     }
 }

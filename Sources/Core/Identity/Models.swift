@@ -14,7 +14,7 @@ public struct Organization: Equatable, Sendable {
     public let id: UUID
     public let name: String
     public let slug: String
-    public let subscriptionStatus: String
+    public let subscriptionStatus: SubscriptionStatus
     public let trialEndsAt: Date?
     public let createdAt: Date
 }

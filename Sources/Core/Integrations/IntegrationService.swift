@@ -69,8 +69,8 @@ public struct IntegrationService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "integration.removed",
-                    targetType: "integration",
+                    action: .integrationRemoved,
+                    targetType: .integration,
                     targetID: id.apiString,
                     ip: ip,
                     metadata: ["account": integration.account, "base_url": integration.baseURL]
@@ -244,8 +244,8 @@ public struct IntegrationService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: createdBy,
-                    action: "integration.connected",
-                    targetType: "integration",
+                    action: .integrationConnected,
+                    targetType: .integration,
                     targetID: created.id.apiString,
                     ip: ip,
                     metadata: ["account": created.account, "token_type": created.tokenType.rawValue, "base_url": created.baseURL]

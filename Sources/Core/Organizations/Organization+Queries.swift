@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 extension Organization {
-    static let columns = "id, name, slug, subscription_status, trial_ends_at, created_at"
+    static let columns = "id, name, slug, \(PremiumGate.organizationColumns), created_at"
 
     /// Creates an organization with a unique slug derived from its name.
     static func insert(name: String, trialEndsAt: Date?, on connection: PostgresConnection, logger: Logger) async throws -> Organization {
@@ -14,7 +14,7 @@ extension Organization {
                 """
                 INSERT INTO organizations (name, slug, trial_ends_at) VALUES (\(name), \(candidate), \(trialEndsAt))
                 ON CONFLICT (slug) DO NOTHING
-                RETURNING id, name, slug, subscription_status, trial_ends_at, created_at
+                RETURNING \(unescaped: columns)
                 """,
                 logger: logger
             )
@@ -31,7 +31,7 @@ extension Organization {
 
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Organization? {
         let rows = try await connection.query(
-            "SELECT id, name, slug, subscription_status, trial_ends_at, created_at FROM organizations WHERE id = \(id)",
+            "SELECT \(unescaped: columns) FROM organizations WHERE id = \(id)",
             logger: logger
         )
         return try await decodeFirst(rows)
@@ -39,7 +39,14 @@ extension Organization {
 
     static func decodeFirst(_ rows: PostgresRowSequence) async throws -> Organization? {
         for try await (id, name, slug, status, trialEnds, created) in rows.decode((UUID, String, String, String, Date?, Date).self) {
-            return Organization(id: id, name: name, slug: slug, subscriptionStatus: status, trialEndsAt: trialEnds, createdAt: created)
+            return Organization(
+                id: id,
+                name: name,
+                slug: slug,
+                subscriptionStatus: SubscriptionStatus(rawValue: status),
+                trialEndsAt: trialEnds,
+                createdAt: created
+            )
         }
         return nil
     }

@@ -44,8 +44,8 @@ extension OrganizationService {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "invitation.created",
-                    targetType: "invitation",
+                    action: .invitationCreated,
+                    targetType: .invitation,
                     targetID: created.id.apiString,
                     ip: ip,
                     metadata: ["email": email, "role": role.rawValue]
@@ -104,8 +104,8 @@ extension OrganizationService {
                     AuditEvent(
                         organizationID: organizationID,
                         actorID: principal.userID,
-                        action: "invitation.revoked",
-                        targetType: "invitation",
+                        action: .invitationRevoked,
+                        targetType: .invitation,
                         targetID: id.apiString,
                         ip: ip,
                         metadata: ["email": invitation.email]
@@ -115,107 +115,5 @@ extension OrganizationService {
                 )
             }
         }
-    }
-
-    /// `POST invitations/accept/`: joins the organization. An existing account joins only when its
-    /// own login (`caller`) accepts: whoever else holds the token gets 401 (anonymous) or 403 (another
-    /// account), with the same body whether or not the invited address has an account. Otherwise
-    /// `password` and `fullName` create the account, which is logged in at once.
-    public func acceptInvitation(token: String, password: String?, fullName: String?, caller: Principal?, ip: String) async throws
-        -> AcceptedInvitation
-    {
-        try await identity.spendAuthenticationBudget(ip: ip)
-        let invalid = IdentityError.validation(["token": ["This invitation is invalid or has expired."]])
-        return try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT organization_id, id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
-                FROM invitations WHERE token_hash = \(SecretToken.digest(token)) FOR UPDATE
-                """,
-                logger: logger
-            )
-            var found: (UUID, Invitation)?
-            for try await (organizationID, id, email, role, invitedBy, created, expires, accepted, revoked) in rows.decode(
-                (UUID, UUID, String, String, UUID?, Date, Date, Date?, Date?).self
-            ) {
-                if let invitation = Invitation((id, email, role, invitedBy, created, expires, accepted, revoked)) {
-                    found = (organizationID, invitation)
-                }
-            }
-            guard let (organizationID, invitation) = found, invitation.status() == .pending,
-                let organization = try await Organization.find(id: organizationID, on: connection, logger: logger)
-            else { throw invalid }
-
-            // Logged in as someone else: refused before looking up whether the address has an account.
-            if let caller, caller.email.lowercased() != invitation.email.lowercased() { throw IdentityError.permissionDenied }
-            let existing = try await connection.query("SELECT id, is_active FROM users WHERE email = \(invitation.email)", logger: logger)
-            var account: (UUID, Bool)?
-            for try await row in existing.decode((UUID, Bool).self) { account = row }
-
-            var tokens: TokenPair?
-            let userID: UUID
-            if let (id, active) = account {
-                guard let caller else { throw IdentityError.notAuthenticated }
-                guard caller.userID == id else { throw IdentityError.permissionDenied }
-                guard active else { throw invalid }
-                userID = id
-            } else {
-                userID = try await createInvitedAccount(invitation, password: password, fullName: fullName, on: connection)
-            }
-            try await connection.query(
-                """
-                INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organizationID), \(userID), \(invitation.role.rawValue))
-                ON CONFLICT (organization_id, user_id) DO NOTHING
-                """,
-                logger: logger
-            )
-            try await connection.query("UPDATE invitations SET accepted_at = now() WHERE id = \(invitation.id)", logger: logger)
-            try await AuditLog.record(
-                AuditEvent(
-                    organizationID: organizationID,
-                    actorID: userID,
-                    action: "invitation.accepted",
-                    targetType: "invitation",
-                    targetID: invitation.id.apiString,
-                    ip: ip,
-                    metadata: [
-                        "email": invitation.email, "role": invitation.role.rawValue, "new_account": account == nil ? "true" : "false",
-                    ]
-                ),
-                on: connection,
-                logger: logger
-            )
-            var created: User?
-            if account == nil {
-                tokens = try await identity.issuePair(userID: userID, organizationID: organizationID, familyID: nil, on: connection)
-                created = try await identity.user(id: userID, on: connection)
-            }
-            let role = try await identity.role(of: userID, in: organizationID, on: connection) ?? invitation.role
-            return AcceptedInvitation(organization: organization, role: role, createdUser: created, tokens: tokens)
-        }
-    }
-
-    private func createInvitedAccount(
-        _ invitation: Invitation,
-        password: String?,
-        fullName: String?,
-        on connection: PostgresConnection
-    ) async throws -> UUID {
-        var errors: [String: [String]] = [:]
-        if password == nil { errors["password"] = ["This field is required to create your account."] }
-        if fullName == nil { errors["full_name"] = ["This field is required to create your account."] }
-        if !errors.isEmpty { throw IdentityError.validation(errors) }
-        let name = try IdentityService.validatedName(fullName ?? "", field: "full_name", required: true)
-        try IdentityService.validatedPassword(password ?? "", email: invitation.email)
-        let hash = try await identity.hasher.hash(password ?? "")
-        let rows = try await connection.query(
-            """
-            INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(invitation.email), \(name), \(hash), now())
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        throw NotFound(.user)
     }
 }

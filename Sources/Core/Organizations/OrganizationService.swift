@@ -45,8 +45,8 @@ public struct OrganizationService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "organization.updated",
-                    targetType: "organization",
+                    action: .organizationUpdated,
+                    targetType: .organization,
                     targetID: organizationID.apiString,
                     ip: ip,
                     metadata: ["from": organization.name, "to": newName]
@@ -102,8 +102,8 @@ public struct OrganizationService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "member.role_changed",
-                    targetType: "user",
+                    action: .memberRoleChanged,
+                    targetType: .user,
                     targetID: userID.apiString,
                     ip: ip,
                     metadata: ["from": member.role.rawValue, "to": role.rawValue]
@@ -131,8 +131,8 @@ public struct OrganizationService: Sendable {
                 AuditEvent(
                     organizationID: organizationID,
                     actorID: principal.userID,
-                    action: "member.removed",
-                    targetType: "user",
+                    action: .memberRemoved,
+                    targetType: .user,
                     targetID: userID.apiString,
                     ip: ip,
                     metadata: ["email": member.email, "role": member.role.rawValue]
@@ -167,7 +167,7 @@ public struct OrganizationService: Sendable {
         async throws
     {
         try principal.authorize(action)
-        guard let role = try await identity.role(of: principal.userID, in: organizationID, on: connection) else {
+        guard let role = try await identity.accounts.role(of: principal.userID, in: organizationID, on: connection) else {
             throw NotFound(.membership)
         }
         guard role.allows(action) else { throw IdentityError.permissionDenied }

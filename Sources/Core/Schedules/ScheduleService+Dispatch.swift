@@ -30,9 +30,8 @@ extension ScheduleService {
             organizationID: schedule.organizationID,
             on: connection
         )
-        let subscription = try await subscription(of: schedule.organizationID, on: connection)
-        let skip: Schedule.SkipReason? =
-            !subscription.allowsPremium(at: now) ? .subscriptionInactive : integration == nil ? .noIntegration : nil
+        let premium = try await PremiumGate.allowsPremium(schedule.organizationID, at: now, on: connection, logger: logger)
+        let skip: Schedule.SkipReason? = !premium ? .subscriptionInactive : integration == nil ? .noIntegration : nil
         if let skip {
             try await self.skip(schedule, slot: slot, reason: skip, following: following, now: now, on: connection)
             return nil
@@ -59,28 +58,6 @@ extension ScheduleService {
         try await table.disable(schedule.id, on: connection)
     }
 
-    /// The organization's subscription, as far as the premium rule reads it.
-    private func subscription(of organizationID: UUID, on connection: PostgresConnection) async throws -> Subscription {
-        let rows = try await connection.query(
-            """
-            SELECT subscription_status, trial_ends_at, stripe_subscription_id IS NOT NULL AS subscribed
-            FROM organizations WHERE id = \(organizationID)
-            """,
-            logger: logger
-        )
-        for try await (status, trialEnds, subscribed) in rows.decode((String, Date?, Bool).self) {
-            return Subscription(
-                status: status,
-                plan: nil,
-                currentPeriodEnd: nil,
-                cancelAtPeriodEnd: false,
-                trialEndsAt: trialEnds,
-                hasStripeSubscription: subscribed
-            )
-        }
-        throw NotFound(.organization)
-    }
-
     private func skip(
         _ schedule: Schedule,
         slot: Date,
@@ -95,8 +72,8 @@ extension ScheduleService {
                 organizationID: schedule.organizationID,
                 actorID: nil,
                 system: .beat,
-                action: "schedule.skipped",
-                targetType: "schedule",
+                action: .scheduleSkipped,
+                targetType: .schedule,
                 targetID: schedule.id.apiString,
                 ip: "",
                 metadata: ["reason": reason.rawValue, "slot": slot.formatted(.iso8601)]
@@ -135,8 +112,8 @@ extension ScheduleService {
                 organizationID: schedule.organizationID,
                 actorID: nil,
                 system: .beat,
-                action: "audit.scheduled",
-                targetType: "audit",
+                action: .auditScheduled,
+                targetType: .audit,
                 targetID: auditID.apiString,
                 ip: "",
                 metadata: ["schedule": schedule.id.apiString, "slot": slot.formatted(.iso8601)]

@@ -48,7 +48,7 @@ extension ScheduleService {
                 ),
                 on: connection
             )
-            try await record("schedule.updated", updated, principal: principal, ip: ip, on: connection)
+            try await record(.scheduleUpdated, updated, principal: principal, ip: ip, on: connection)
             return updated
         }
     }

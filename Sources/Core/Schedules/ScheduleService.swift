@@ -63,7 +63,7 @@ public struct ScheduleService: Sendable {
                 ),
                 on: connection
             )
-            try await record("schedule.created", created, principal: principal, ip: ip, on: connection)
+            try await record(.scheduleCreated, created, principal: principal, ip: ip, on: connection)
             return created
         }
     }
@@ -77,7 +77,7 @@ public struct ScheduleService: Sendable {
             // Beat locks the claim row before the schedule row; deleting in the same order cannot deadlock with it.
             try await BeatSlotStore.forget(schedule: Schedule.beatEntry(id), on: connection, logger: logger)
             try await table.delete(id, on: connection)
-            try await record("schedule.deleted", schedule, principal: principal, ip: ip, on: connection)
+            try await record(.scheduleDeleted, schedule, principal: principal, ip: ip, on: connection)
         }
     }
 
@@ -105,13 +105,15 @@ public struct ScheduleService: Sendable {
         return picked
     }
 
-    func record(_ action: String, _ schedule: Schedule, principal: Principal, ip: String, on connection: PostgresConnection) async throws {
+    func record(_ action: AuditAction, _ schedule: Schedule, principal: Principal, ip: String, on connection: PostgresConnection)
+        async throws
+    {
         try await AuditLog.record(
             AuditEvent(
                 organizationID: schedule.organizationID,
                 actorID: principal.userID,
                 action: action,
-                targetType: "schedule",
+                targetType: .schedule,
                 targetID: schedule.id.apiString,
                 ip: ip,
                 metadata: ["name": schedule.name, "cron": schedule.cron, "timezone": schedule.timezone, "enabled": "\(schedule.enabled)"]

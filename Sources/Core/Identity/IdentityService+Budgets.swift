@@ -1,0 +1,24 @@
+import Foundation
+
+extension IdentityService {
+    /// Counts a request against the caller's budget (per user, or per address when anonymous).
+    public func spendRequestBudget(principal: Principal?, ip: String) async throws {
+        try await spend(principal.map { .user($0.userID) } ?? .anonymous(ip: ip))
+    }
+
+    /// Counts a call to `endpoint` against the caller's address, the budget every authentication
+    /// endpoint shares (`AuthenticationEndpoint`).
+    func spendAuthenticationBudget(_ endpoint: AuthenticationEndpoint, ip: String) async throws(IdentityError) {
+        try await spend(.authentication(ip: ip))
+    }
+
+    /// Counts one request against `budget`; throws `throttled` once it is spent for this window.
+    func spend(_ budget: RequestBudget) async throws(IdentityError) {
+        try await throttle.spend(budget.key, limit: budget.limit)
+    }
+
+    /// Takes one unit of `budget` before an expensive check, to be released when the check passes.
+    func reserve(_ budget: RequestBudget) async throws(IdentityError) -> Throttle.Reservation {
+        try await throttle.reserve(budget.key, limit: budget.limit)
+    }
+}
