@@ -15,9 +15,6 @@ public struct Integration: Equatable, Sendable {
     public let createdAt: Date
     public let lastUsedAt: Date?
 
-    static let columns = """
-        id, organization_id, provider, account, account_type, base_url, token_type, scopes, created_by, created_at, last_used_at
-        """
     typealias Row = (UUID, UUID, String, String, String, String, String, [String], UUID?, Date, Date?)
 
     init(_ row: Row) {

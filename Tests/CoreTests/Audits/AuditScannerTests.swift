@@ -29,18 +29,19 @@ struct AuditScannerTests {
             )
             world.set("/user/repos", json: [["name": "dotfiles", "full_name": "octocat/dotfiles", "owner": ["login": "octocat"]]])
         }
-        let database = try await TestDatabase.migrated()
-        let organization = try await IdentityFixtures.organization(database: database)
-        let integration = try await IdentityFixtures.integration(
-            in: organization,
-            token: token,
-            baseURL: github.apiURL,
-            fernetKeys: [fernetKey],
-            database: database,
-            account: accountType == "Organization" ? "acme" : "octocat",
-            accountType: accountType
-        )
-        return Bed(database: database, organization: organization, integration: integration, github: github)
+        return try await TestDatabase.withMigrated { database in
+            let organization = try await IdentityFixtures.organization(database: database)
+            let integration = try await IdentityFixtures.integration(
+                in: organization,
+                token: token,
+                baseURL: github.apiURL,
+                fernetKeys: [fernetKey],
+                database: database,
+                account: accountType == "Organization" ? "acme" : "octocat",
+                accountType: accountType
+            )
+            return Bed(database: database, organization: organization, integration: integration, github: github)
+        }
     }
 
     /// Runs `body` with a scanner on the bed's database (reserve 50 calls, as in production).
