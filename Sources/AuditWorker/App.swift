@@ -8,7 +8,7 @@ struct AuditWorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "AuditWorker",
         abstract: "AuditMate background worker.",
-        subcommands: [Work.self, Beat.self, Inspect.self, Dead.self, Check.self, HealthCheck.self, Benchmark.self],
+        subcommands: [Work.self, Beat.self, Inspect.self, Dead.self, Check.self, HealthCheck.self],
         defaultSubcommand: Work.self
     )
 }
@@ -35,6 +35,10 @@ extension AuditWorkerCommand {
         @Option(help: "Seconds to wait for PostgreSQL and Redis at start-up before giving up.")
         var startupTimeout: Int = 30
 
+        // Tests drive the engine through these tasks; production workers never register them.
+        @Flag(help: ArgumentHelp("Also run the diagnostics tasks (sleep, fail, echo, record).", visibility: .hidden))
+        var diagnosticTasks = false
+
         func validate() throws {
             guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 1024") }
             guard gracePeriod >= 0 else { throw ValidationError("--grace-period must not be negative") }
@@ -52,7 +56,8 @@ extension AuditWorkerCommand {
             let plan = WorkerPlan(
                 pool: WorkerOptions(queues: queueList, concurrency: concurrency, gracePeriod: .seconds(gracePeriod)),
                 beat: beat,
-                metricsPort: metricsPort
+                metricsPort: metricsPort,
+                diagnosticTasks: diagnosticTasks
             )
             await Startup.run {
                 try await buildWorker(config: config, plan: plan, startupPatience: .seconds(startupTimeout)).run()

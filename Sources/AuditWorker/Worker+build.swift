@@ -8,8 +8,9 @@ struct WorkerPlan: Sendable {
     var pool: WorkerOptions?
     var beat = false
     var metricsPort: Int?
-    /// Beat's sources besides the system's own jobs (tests add theirs).
-    var scheduleSources: [any ScheduleSource] = []
+    /// Registers the diagnostics tasks (`DiagnosticTasks`) besides the product's: only tests that
+    /// drive the engine through them ask for it, so a production worker never runs them.
+    var diagnosticTasks = false
 }
 
 /// Builds the worker process from configuration: the shared clients, then the worker itself, so the
@@ -29,7 +30,7 @@ func buildWorker(config: AppConfig, plan: WorkerPlan = WorkerPlan(), startupPati
     if let options = plan.pool {
         worker.pool = WorkerPool(
             broker: broker,
-            registry: .standard(domain),
+            registry: .standard(domain, diagnostics: plan.diagnosticTasks),
             infrastructure: infrastructure,
             options: options,
             metrics: metrics,
@@ -45,7 +46,7 @@ func buildWorker(config: AppConfig, plan: WorkerPlan = WorkerPlan(), startupPati
             sources: [
                 SystemSchedule.source(producer: domain.producer, config: config, logger: beatLogger),
                 ScheduledRescanSource(schedules: domain.schedules),
-            ] + plan.scheduleSources,
+            ],
             logger: beatLogger
         )
     }

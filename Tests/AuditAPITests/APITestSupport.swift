@@ -10,19 +10,16 @@ import TestSupport
 @testable import AuditAPI
 
 /// Runs `body` against a live API server (real HTTP on a free loopback port) built by the same
-/// `buildApplication` that production uses, on a database of its own.
+/// `buildApplication` that production uses, on `database` or else one of its own (dropped after).
 func withAPI<Value: Sendable>(
     extra: [String: String] = [:],
     database: DatabaseSettings? = nil,
     _ body: @Sendable (any TestClientProtocol, AppConfig) async throws -> Value
 ) async throws -> Value {
-    let settings: DatabaseSettings
-    if let database {
-        settings = database
-    } else {
-        settings = try await TestDatabase.migrated()
+    guard let database else {
+        return try await TestDatabase.withMigrated { database in try await withAPI(extra: extra, database: database, body) }
     }
-    let config = try TestEnvironment.config(database: settings, extra: extra)
+    let config = try TestEnvironment.config(database: database, extra: extra)
     let app = try await buildApplication(config: config)
     return try await app.test(.live) { client in try await body(client, config) }
 }
@@ -30,8 +27,19 @@ func withAPI<Value: Sendable>(
 extension TestResponse {
     var text: String { String(buffer: body) }
 
+    /// The body as a JSON object. Any other body (empty, an array, not JSON at all) fails the test
+    /// with the status and the text, rather than passing for an object without fields.
     func json() throws -> [String: Any] {
-        try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] ?? [:]
+        let value: Any
+        do {
+            value = try JSONSerialization.jsonObject(with: Data(buffer: body))
+        } catch {
+            throw TestFailure("expected a JSON object, got \(status) with a body that is not JSON: \(text)")
+        }
+        guard let object = value as? [String: Any] else {
+            throw TestFailure("expected a JSON object, got \(status): \(text)")
+        }
+        return object
     }
 }
 

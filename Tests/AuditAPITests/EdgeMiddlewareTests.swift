@@ -14,8 +14,11 @@ struct EdgeMiddlewareTests {
     func request(port: Int, host: String, path: String = "/api/docs/") async throws -> TestClient.Response {
         let client = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(10)))
         client.connect()
-        defer { Task { try? await client.shutdown() } }
-        return try await client.execute(.init(path, method: .get, authority: host))
+        return try await withCleanup {
+            try await client.execute(.init(path, method: .get, authority: host))
+        } cleanup: {
+            try? await client.shutdown()
+        }
     }
 
     @Test func unknownHostsAreRejected() async throws {

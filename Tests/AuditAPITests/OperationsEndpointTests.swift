@@ -25,27 +25,27 @@ struct OperationsEndpointTests {
     }
 
     @Test func readinessFollowsRedisDownAndBackUp() async throws {
-        let redis = try await RedisServer()
-        defer { Task { await redis.shutdown() } }
-        try await withAPI(extra: ["REDIS_URL": redis.url]) { client, _ in
-            #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
+        try await withRedisServer { redis in
+            try await withAPI(extra: ["REDIS_URL": redis.url]) { client, _ in
+                #expect(try await client.execute(uri: "/readyz", method: .get).status == .ok)
 
-            try await redis.stop()
-            let down = try await client.execute(uri: "/readyz", method: .get)
-            #expect(down.status == .serviceUnavailable)
-            let body = try down.json()
-            #expect(body["status"] as? String == "unavailable")
-            #expect(body["detail"] as? String == "redis unavailable")
-            let checks = body["checks"] as? [String: String]
-            #expect(checks?["postgres"] == "ok")
-            #expect(checks?["redis"]?.isEmpty == false)
-            #expect(checks?["redis"] != "ok")
-            // Liveness does not depend on Redis.
-            #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
+                try await redis.stop()
+                let down = try await client.execute(uri: "/readyz", method: .get)
+                #expect(down.status == .serviceUnavailable)
+                let body = try down.json()
+                #expect(body["status"] as? String == "unavailable")
+                #expect(body["detail"] as? String == "redis unavailable")
+                let checks = body["checks"] as? [String: String]
+                #expect(checks?["postgres"] == "ok")
+                #expect(checks?["redis"]?.isEmpty == false)
+                #expect(checks?["redis"] != "ok")
+                // Liveness does not depend on Redis.
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok)
 
-            try await redis.start()
-            try await eventually("readiness did not recover after Redis came back") {
-                try await client.execute(uri: "/readyz", method: .get).status == .ok
+                try await redis.start()
+                try await eventually("readiness did not recover after Redis came back") {
+                    try await client.execute(uri: "/readyz", method: .get).status == .ok
+                }
             }
         }
     }

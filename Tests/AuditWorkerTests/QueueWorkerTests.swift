@@ -20,18 +20,18 @@ struct QueueWorkerTests {
         visibilityTimeout: Int = 60,
         _ body: (QueueTestKit, ChildProcess) async throws -> Void
     ) async throws {
-        let kit = try QueueTestKit(database: try await TestDatabase.migrated(), visibilityTimeout: visibilityTimeout)
-        let worker = try kit.startWorker(arguments)
-        do {
-            try await kit.waitUntilConsuming(worker)
-            try await body(kit, worker)
-            await worker.terminate()
-            await kit.close()
-        } catch {
-            await worker.terminate()
-            print("worker output:\n\(worker.stdout)\(worker.stderr)")
-            await kit.close()
-            throw error
+        try await TestDatabase.withMigrated { database in
+            try await withQueueTestKit(database: database, visibilityTimeout: visibilityTimeout) { kit in
+                try await kit.withWorker(arguments) { worker in
+                    do {
+                        try await kit.waitUntilConsuming(worker)
+                        try await body(kit, worker)
+                    } catch {
+                        print("worker output:\n\(worker.stdout)\(worker.stderr)")
+                        throw error
+                    }
+                }
+            }
         }
     }
 

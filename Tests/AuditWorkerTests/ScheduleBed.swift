@@ -34,54 +34,56 @@ struct ScheduleBed: Sendable {
     let logger: Logger
 
     static func run<Value: Sendable>(_ body: @Sendable (ScheduleBed) async throws -> Value) async throws -> Value {
-        let database = try await TestDatabase.migrated()
-        let config = try TestEnvironment.config(database: database)
-        let kit = try QueueTestKit(database: database)
-        defer { Task { await kit.close() } }
-        var logger = Logger(label: "tests.schedules")
-        logger.logLevel = .critical
-        let organization = try await IdentityFixtures.organization(database: database)
-        // Subscribed rather than trialing: the tests' clocks run years ahead, past any trial.
-        try await TestDatabase.withConnection(database) { connection in
-            try await connection.query(
-                "UPDATE organizations SET subscription_status = 'active' WHERE id = \(organization)",
-                logger: Logger(label: "tests.schedules")
-            )
-        }
-        let user = try await IdentityFixtures.member(in: organization, role: .admin, database: database)
-        _ = try await IdentityFixtures.integration(
-            in: organization,
-            token: "ghp_beat",
-            baseURL: config.github.apiURL,
-            fernetKeys: config.secrets.fernetKeys,
-            database: database
-        )
-        let principal = Principal(
-            userID: user,
-            email: "admin@example.com",
-            organizationID: organization,
-            role: .admin,
-            credential: .bearer(familyID: UUID()),
-            premiumAllowed: true
-        )
-        return try await Infrastructure.withRunning(config: config, applicationName: "schedules-test", logger: logger) { infrastructure in
-            let audits = AuditService(postgres: infrastructure.postgres, broker: kit.broker, logger: logger)
-            let schedules = ScheduleService(
-                postgres: infrastructure.postgres,
-                audits: audits,
-                settings: SchedulingSettings(minimumInterval: .seconds(60)),
-                logger: logger
-            )
-            return try await body(
-                ScheduleBed(
-                    infrastructure: infrastructure,
-                    kit: kit,
-                    schedules: schedules,
-                    principal: principal,
-                    database: database,
-                    logger: logger
+        return try await TestDatabase.withMigrated { database in
+            let config = try TestEnvironment.config(database: database)
+            return try await withQueueTestKit(database: database) { kit in
+                var logger = Logger(label: "tests.schedules")
+                logger.logLevel = .critical
+                let organization = try await IdentityFixtures.organization(database: database)
+                // Subscribed rather than trialing: the tests' clocks run years ahead, past any trial.
+                try await TestDatabase.withConnection(database) { connection in
+                    try await connection.query(
+                        "UPDATE organizations SET subscription_status = 'active' WHERE id = \(organization)",
+                        logger: Logger(label: "tests.schedules")
+                    )
+                }
+                let user = try await IdentityFixtures.member(in: organization, role: .admin, database: database)
+                _ = try await IdentityFixtures.integration(
+                    in: organization,
+                    token: "ghp_beat",
+                    baseURL: config.github.apiURL,
+                    fernetKeys: config.secrets.fernetKeys,
+                    database: database
                 )
-            )
+                let principal = Principal(
+                    userID: user,
+                    email: "admin@example.com",
+                    organizationID: organization,
+                    role: .admin,
+                    credential: .bearer(familyID: UUID()),
+                    premiumAllowed: true
+                )
+                return try await Infrastructure.withRunning(config: config, applicationName: "schedules-test", logger: logger) {
+                    infrastructure in
+                    let audits = AuditService(postgres: infrastructure.postgres, broker: kit.broker, logger: logger)
+                    let schedules = ScheduleService(
+                        postgres: infrastructure.postgres,
+                        audits: audits,
+                        settings: SchedulingSettings(minimumInterval: .seconds(60)),
+                        logger: logger
+                    )
+                    return try await body(
+                        ScheduleBed(
+                            infrastructure: infrastructure,
+                            kit: kit,
+                            schedules: schedules,
+                            principal: principal,
+                            database: database,
+                            logger: logger
+                        )
+                    )
+                }
+            }
         }
     }
 

@@ -78,15 +78,15 @@ struct RedisClientTests {
     }
 
     @Test func scriptsLoadThemselvesWhenTheServerForgotThem() async throws {
-        let server = try await RedisServer()
-        defer { Task { await server.shutdown() } }
-        try await withClient(server.settings) { redis in
-            let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
-            #expect(try await redis.evaluate(script, keys: [prefix + "k"], arguments: [5]).int == 5)
-            try await redis.send("SCRIPT", "FLUSH")
-            #expect(try await redis.evaluate(script, keys: [prefix + "k"], arguments: [2]).int == 7)
-            let loaded = try await redis.send("SCRIPT", "EXISTS", script.sha1)
-            #expect(loaded == .array([.integer(1)]))
+        try await withRedisServer { server in
+            try await withClient(server.settings) { redis in
+                let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+                #expect(try await redis.evaluate(script, keys: [prefix + "k"], arguments: [5]).int == 5)
+                try await redis.send("SCRIPT", "FLUSH")
+                #expect(try await redis.evaluate(script, keys: [prefix + "k"], arguments: [2]).int == 7)
+                let loaded = try await redis.send("SCRIPT", "EXISTS", script.sha1)
+                #expect(loaded == .array([.integer(1)]))
+            }
         }
     }
 
@@ -123,35 +123,35 @@ struct RedisClientTests {
     }
 
     @Test func reconnectsTransparentlyAfterAServerRestart() async throws {
-        let server = try await RedisServer(password: "restart-secret")
-        defer { Task { await server.shutdown() } }
-        try await withClient(server.settings) { redis in
-            // Fill the pool with idle connections that the restart will break.
-            async let a: Void = redis.ping()
-            async let b: Void = redis.ping()
-            async let c: Void = redis.ping()
-            _ = try await (a, b, c)
-            try await redis.send("SET", prefix + "durable", "kept")
+        try await withRedisServer(password: "restart-secret") { server in
+            try await withClient(server.settings) { redis in
+                // Fill the pool with idle connections that the restart will break.
+                async let a: Void = redis.ping()
+                async let b: Void = redis.ping()
+                async let c: Void = redis.ping()
+                _ = try await (a, b, c)
+                try await redis.send("SET", prefix + "durable", "kept")
 
-            try await server.restart()
+                try await server.restart()
 
-            // No error after the restart: dead idle connections are replaced before use.
-            for _ in 0..<5 {
-                try await redis.ping()
+                // No error after the restart: dead idle connections are replaced before use.
+                for _ in 0..<5 {
+                    try await redis.ping()
+                }
+                #expect(try await redis.send("GET", prefix + "durable").string == "kept", "AOF should have kept the key")
             }
-            #expect(try await redis.send("GET", prefix + "durable").string == "kept", "AOF should have kept the key")
         }
     }
 
     @Test func callsFailWhileRedisIsDownAndRecoverAfter() async throws {
-        let server = try await RedisServer()
-        defer { Task { await server.shutdown() } }
-        try await withClient(server.settings) { redis in
-            try await redis.ping()
-            try await server.stop()
-            await #expect(throws: RedisError.self) { try await redis.ping() }
-            try await server.start()
-            try await redis.ping()
+        try await withRedisServer { server in
+            try await withClient(server.settings) { redis in
+                try await redis.ping()
+                try await server.stop()
+                await #expect(throws: RedisError.self) { try await redis.ping() }
+                try await server.start()
+                try await redis.ping()
+            }
         }
     }
 

@@ -34,11 +34,12 @@ public struct QueueTestKit: Sendable {
         return environment
     }
 
-    /// Starts `AuditWorker worker` with `arguments` and waits until it consumes.
+    /// Starts `AuditWorker worker` with `arguments`, running the diagnostics tasks the queue tests
+    /// drive it with besides the product's.
     public func startWorker(_ arguments: [String]) throws -> ChildProcess {
         try ChildProcess(
             TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
-            arguments: ["worker"] + arguments,
+            arguments: ["worker", "--diagnostic-tasks"] + arguments,
             environment: environment
         )
     }

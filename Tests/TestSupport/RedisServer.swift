@@ -37,9 +37,12 @@ public final class RedisServer: Sendable {
         let child = try ChildProcess(URL(fileURLWithPath: "/usr/bin/redis-server"), arguments: arguments, environment: [:])
         process.withLock { $0 = child }
         let probe = RedisClient(settings: settings, logger: Logger(label: "auditmate.tests.redis"))
-        defer { Task { try? await probe.close() } }
-        try await eventually(timeout: .seconds(20), "redis-server on port \(port) did not come up") {
-            (try? await probe.ping()) != nil
+        try await withCleanup {
+            try await eventually(timeout: .seconds(20), "redis-server on port \(port) did not come up") {
+                (try? await probe.ping()) != nil
+            }
+        } cleanup: {
+            try? await probe.close()
         }
     }
 
@@ -56,7 +59,7 @@ public final class RedisServer: Sendable {
         try await start()
     }
 
-    /// Kills the server for good; call at the end of the test.
+    /// Kills the server for good; `withRedisServer` calls it when its test ends.
     public func shutdown() async {
         if let child = process.withLock({ $0 }) { await child.terminate() }
         process.withLock { $0 = nil }

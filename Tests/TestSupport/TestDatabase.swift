@@ -4,7 +4,8 @@ import Logging
 import PostgresNIO
 
 /// Databases for tests. The bundled migrations run once per test process into a template; each test
-/// or suite then gets its own copy (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds.
+/// or suite then gets its own copy (`CREATE DATABASE ... TEMPLATE`), which takes milliseconds, and
+/// drops it when it ends.
 public enum TestDatabase {
     static let logger: Logger = {
         var logger = Logger(label: "auditmate.tests.db")
@@ -23,15 +24,47 @@ public enum TestDatabase {
         _ = try await Migrator.applyBundled(settings: TestEnvironment.adminDatabase.with(database: templateName), logger: logger)
     }
 
-    /// A fresh database with the current schema.
-    public static func migrated() async throws -> DatabaseSettings {
+    /// Runs `body` with a fresh database with the current schema, dropped when `body` ends.
+    public static func withMigrated<Value>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (DatabaseSettings) async throws -> Value
+    ) async throws -> Value {
         try await template.value
-        return try await create(from: templateName)
+        return try await withClone(of: templateName, body)
     }
 
-    /// A fresh database with nothing in it, for migrator tests.
-    public static func empty() async throws -> DatabaseSettings {
-        try await create(from: "template0")
+    /// Runs `body` with a fresh database with nothing in it (for migrator tests), dropped when
+    /// `body` ends.
+    public static func withEmpty<Value>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (DatabaseSettings) async throws -> Value
+    ) async throws -> Value {
+        try await withClone(of: "template0", body)
+    }
+
+    private static func withClone<Value>(
+        of source: String,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (DatabaseSettings) async throws -> Value
+    ) async throws -> Value {
+        let database = try await create(from: source)
+        return try await withCleanup {
+            try await body(database)
+        } cleanup: {
+            await drop(database.database)
+        }
+    }
+
+    /// Drops a test's database. `WITH (FORCE)` ends the connections still open on it (a pool that
+    /// is closing, a killed process's), which the test no longer uses.
+    private static func drop(_ name: String) async {
+        do {
+            try await admin { connection in
+                try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+            }
+        } catch {
+            logger.warning("could not drop test database \(name): \(error)")
+        }
     }
 
     private static func create(from source: String) async throws -> DatabaseSettings {

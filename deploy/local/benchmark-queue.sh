@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Queue benchmark: builds AuditWorker in release mode, starts a throwaway PostgreSQL and Redis on free
-# 127.0.0.1 ports (removed afterwards), and runs `AuditWorker benchmark` against them, with Celery from
-# the test virtualenv for comparison. Extra arguments go to the benchmark (e.g. --concurrency 32).
+# Queue benchmark: builds AuditWorker and the AuditBenchmark tool in release mode, starts a throwaway
+# PostgreSQL and Redis on free 127.0.0.1 ports (removed afterwards), and runs `AuditBenchmark`
+# against them, with Celery from the test virtualenv for comparison. Extra arguments go to the
+# benchmark (e.g. --concurrency 32). Secrets reach the programs through the environment only.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -13,7 +14,9 @@ am_start_throwaway_servers bench -c fsync=off -c synchronous_commit=off
 python=$(am_celery_python "$root")
 
 swift build -c release --product AuditWorker
+swift build -c release --product AuditBenchmark
+bin=$(swift build -c release --show-bin-path)
 export DATABASE_URL="postgres://auditmate:$AM_PASSWORD@127.0.0.1:$AM_PG_PORT/postgres?sslmode=disable"
 export REDIS_URL="redis://:$AM_PASSWORD@127.0.0.1:$AM_REDIS_PORT/0"
 export LOG_LEVEL=warning
-"$(swift build -c release --show-bin-path)/AuditWorker" benchmark --count 100000 --celery-python "$python" "$@"
+"$bin/AuditBenchmark" --worker "$bin/AuditWorker" --count 100000 --celery-python "$python" "$@"

@@ -90,12 +90,15 @@ am_create_database() {
         "CREATE DATABASE \"$database\"" >/dev/null
 }
 
-# Starts Redis in $1 on 127.0.0.1:$2 with AOF (appendfsync everysec); extra options follow.
+# Starts Redis in $1 on 127.0.0.1:$2 with AOF (appendfsync everysec); extra options follow. A
+# password in AM_REDIS_PASSWORD reaches the server on standard input, never on its command line,
+# where every user of the machine could read it.
 am_start_redis() {
     local dir=$1 port=$2
     shift 2
     mkdir -p "$dir"
-    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+    if [ -n "${AM_REDIS_PASSWORD:-}" ]; then printf 'requirepass %s\n' "$AM_REDIS_PASSWORD"; fi \
+        | redis-server - --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
         --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
         --appendonly yes --appendfsync everysec --save "" "$@" \
         || am_die "redis-server did not start (log: $dir/redis.log)"
@@ -186,7 +189,7 @@ am_start_throwaway_servers() {
         fi
     done
     AM_REDIS_PORT=$(am_free_port)
-    am_start_redis "$AM_WORK/redis" "$AM_REDIS_PORT" --requirepass "$AM_PASSWORD"
+    AM_REDIS_PASSWORD=$AM_PASSWORD am_start_redis "$AM_WORK/redis" "$AM_REDIS_PORT"
 }
 
 am_remove_throwaway_servers() {

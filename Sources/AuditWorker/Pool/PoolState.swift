@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// The mutable state of a worker pool, shared by its loops: free slots, the deliveries it holds
-/// under lease, the tasks running, counters, and the shutdown phase.
+/// under lease, the tasks running, outcome totals, and the shutdown phase.
 final class PoolState: Sendable {
     enum Phase: Sendable {
         case running
@@ -26,7 +26,7 @@ final class PoolState: Sendable {
         /// Everything fetched and not yet settled, by delivery tag (leases are renewed for these).
         var held: [String: Delivery] = [:]
         var running: [String: Running] = [:]
-        var counters: [String: Int] = [:]
+        var outcomes: [TaskOutcome: Int] = [:]
     }
 
     let concurrency: Int
@@ -102,11 +102,15 @@ final class PoolState: Sendable {
     var activeTasks: [WorkerHeartbeat.ActiveTask] { state.withLock { $0.running.values.compactMap(\.info) } }
     var runningCount: Int { state.withLock { $0.running.count } }
 
-    func count(_ counter: String) {
-        state.withLock { $0.counters[counter, default: 0] += 1 }
+    func count(_ outcome: TaskOutcome) {
+        state.withLock { $0.outcomes[outcome, default: 0] += 1 }
     }
 
-    var counters: [String: Int] { state.withLock { $0.counters } }
+    /// Tasks per outcome since the pool started, keyed as the heartbeat carries them (`succeeded=12`).
+    var outcomeTotals: [String: Int] {
+        let outcomes = state.withLock { $0.outcomes }
+        return Dictionary(uniqueKeysWithValues: outcomes.map { ($0.key.rawValue, $0.value) })
+    }
 
     /// Stops fetching; wakes the fetch loop if it waits for a slot.
     func drain() {

@@ -8,12 +8,10 @@ import Synchronization
 /// Handles are cached per task: the registry validates names and labels on every lookup, which
 /// showed up in the worker's profile at thousands of tasks per second.
 final class WorkerMetrics: Sendable {
-    enum Outcome: String, Sendable, CaseIterable {
-        case received, succeeded, failed, retried, dead, revoked
-    }
-
     let registry: PrometheusCollectorRegistry
-    private let counters = Mutex<[String: Counter]>([:])
+    /// Each outcome's counter, by task name. A series is made on its first count, so /metrics lists
+    /// only outcomes that happened.
+    private let counters = Mutex<[TaskOutcome: [String: Counter]]>([:])
     private let runtimes = Mutex<[String: DurationHistogram]>([:])
     private let latency: ValueHistogram
     private let inFlight: Gauge
@@ -48,20 +46,11 @@ final class WorkerMetrics: Sendable {
     /// as the benchmark does, are close to exact.
     static let latencyBuckets: [Double] = (0..<66).map { exponent in (0..<exponent).reduce(0.00025) { value, _ in value * 1.25 } }
 
-    func count(_ outcome: Outcome, task: String) {
-        let key = outcome.rawValue + "|" + task
+    func count(_ outcome: TaskOutcome, task: String) {
         let counter = counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = registry.makeCounter(
-                descriptor: MetricNameDescriptor(
-                    namespace: "auditmate",
-                    metricName: "tasks_\(outcome.rawValue)",
-                    unitName: "total",
-                    helpText: "Tasks \(outcome.rawValue), by task name."
-                ),
-                labels: [("task", task)]
-            )
-            cache[key] = counter
+            if let counter = cache[outcome]?[task] { return counter }
+            let counter = registry.makeCounter(descriptor: outcome.descriptor, labels: [("task", task)])
+            cache[outcome, default: [:]][task] = counter
             return counter
         }
         counter.increment()

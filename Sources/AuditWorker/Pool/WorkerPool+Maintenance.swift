@@ -72,7 +72,7 @@ extension WorkerPool {
             queues: options.queues,
             concurrency: options.concurrency,
             active: state.activeTasks,
-            counters: state.counters,
+            counters: state.outcomeTotals,
             startedAt: startedAt,
             heartbeatAt: Date().timeIntervalSince1970
         )

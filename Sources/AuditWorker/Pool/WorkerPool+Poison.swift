@@ -32,10 +32,8 @@ extension WorkerPool {
                 )
             }
         }
-        metrics.count(.failed, task: envelope.taskName)
-        metrics.count(.dead, task: envelope.taskName)
-        state.count("failed")
-        state.count("dead")
+        count(.failed, task: envelope.taskName)
+        count(.dead, task: envelope.taskName)
         logger.error(
             "poison message: its worker died every time it ran; moved to the dead-letter list",
             metadata: ["deliveries": "\(poisoned.deliveries)"]

@@ -54,8 +54,7 @@ extension WorkerPool {
 
     private func execute(_ task: RegisteredTask, body: TaskBody, delivery: Delivery, envelope: TaskEnvelope, logger: Logger) async {
         let name = task.declaration.name
-        metrics.count(.received, task: name)
-        state.count("received")
+        count(.received, task: name)
         if let sentAt = envelope.sentAt { metrics.recordLatency(seconds: Date().timeIntervalSince1970 - sentAt) }
         let limits = envelope.timeLimit
         let soft = limits.soft.map { Duration.milliseconds(Int64($0 * 1000)) } ?? task.declaration.timeLimits.soft
@@ -84,8 +83,7 @@ extension WorkerPool {
                 _ = await withRedisRetry(logger: logger) { try await results.store(taskID: envelope.id, state: .success, result: value) }
             }
             acks.append(delivery)
-            metrics.count(.succeeded, task: name)
-            state.count("succeeded")
+            count(.succeeded, task: name)
             logger.info("task succeeded", metadata: ["runtime": "\(runtime)"])
             return
         case .abandoned:
@@ -133,8 +131,7 @@ extension WorkerPool {
                     try await results.store(taskID: envelope.id, state: .retry, result: ResultBackend.exception(failure))
                 }
             }
-            metrics.count(.retried, task: name)
-            state.count("retried")
+            count(.retried, task: name)
             logger.warning(
                 "task retry",
                 metadata: ["error": "\(failure)", "retry": "\(envelope.retries + 1)/\(maxRetries)", "eta": "\(CeleryTime.format(due))"]
@@ -156,8 +153,7 @@ extension WorkerPool {
                 )
             }
         }
-        metrics.count(.failed, task: name)
-        state.count("failed")
+        count(.failed, task: name)
         await deadLetter(delivery, envelope: envelope, failure: failure, logger: logger)
     }
 
@@ -169,8 +165,7 @@ extension WorkerPool {
             message: delivery.raw
         )
         guard await settle(delivery, logger: logger, { try await broker.deadLetter(delivery, letter: letter) }) else { return }
-        metrics.count(.dead, task: envelope?.taskName ?? "unknown")
-        state.count("dead")
+        count(.dead, task: envelope?.taskName ?? "unknown")
         logger.error("task failed; moved to the dead-letter list", metadata: ["error": "\(failure)", "delivery_tag": "\(delivery.tag)"])
     }
 
@@ -187,8 +182,7 @@ extension WorkerPool {
                 try await results.store(taskID: envelope.id, state: .revoked, result: ResultBackend.exception(failure))
             }
         }
-        metrics.count(.revoked, task: envelope.taskName)
-        state.count("revoked")
+        count(.revoked, task: envelope.taskName)
         logger.notice("task revoked: expired before it could start", metadata: ["expires": "\(envelope.headers["expires"]?.string ?? "")"])
     }
 
@@ -200,6 +194,13 @@ extension WorkerPool {
         guard let owned = await withRedisRetry(logger: logger, operation) else { return false }
         if !owned { logLeaseLost(delivery) }
         return owned
+    }
+
+    /// Counts one outcome of `task` once, for both readers: the Prometheus counter on /metrics and
+    /// the totals this worker's heartbeat shows `AuditWorker inspect`.
+    func count(_ outcome: TaskOutcome, task: String) {
+        metrics.count(outcome, task: task)
+        state.count(outcome)
     }
 
     /// Retries an operation that failed on a connection problem with backoff, for up to twice the

@@ -54,14 +54,15 @@ struct TaskRegistry: Sendable {
         ]
         + Handlers.diagnostics.map(\.declaration)
 
-    /// Every task of the product plus the diagnostics, which run only where their queue is consumed.
-    static func standard(_ domain: WorkerDomain) -> TaskRegistry {
+    /// Every task of the product, plus the diagnostics when the process was started to run them
+    /// (`--diagnostic-tasks`, which tests pass); without it their messages are unregistered tasks.
+    static func standard(_ domain: WorkerDomain, diagnostics: Bool = false) -> TaskRegistry {
         TaskRegistry(
             [
                 Handlers.scanAudit(domain), Handlers.reconcileAudits(domain), Handlers.generateReport(domain),
                 Handlers.reconcileReports(domain), Handlers.ping,
             ]
-                + Handlers.diagnostics
+                + (diagnostics ? Handlers.diagnostics : [])
         )
     }
 }

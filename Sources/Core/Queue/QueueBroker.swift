@@ -132,7 +132,7 @@ public struct QueueBroker: Sendable {
     public func returnToQueue(_ delivery: Delivery, envelope: TaskEnvelope?) async throws -> Bool {
         let message = envelope?.redelivered().bytes ?? delivery.raw
         let list = keys.list(queue: delivery.queue, priority: envelope?.priority ?? 0)
-        return try await settle(delivery, action: "front", target: list, value: message, presence: .keep)
+        return try await settle(delivery, action: .front, target: list, value: message, presence: .keep)
     }
 
     /// Acknowledges the delivery and parks its message in the delayed set until `due`, in one step.
@@ -147,7 +147,7 @@ public struct QueueBroker: Sendable {
         if due.timeIntervalSinceNow <= 0 {
             return try await settle(
                 delivery,
-                action: "back",
+                action: .back,
                 target: keys.list(queue: delivery.queue, priority: retry.priority),
                 value: retry.bytes,
                 presence: .renew(taskID: retry.id, seconds: presenceSeconds(until: nil))
@@ -163,7 +163,7 @@ public struct QueueBroker: Sendable {
         delivery.taskID = delivery.taskID ?? letter.taskID
         return try await settle(
             delivery,
-            action: "back",
+            action: .back,
             target: keys.dead(queue: delivery.queue),
             value: letter.encoded(),
             presence: .drop
@@ -193,25 +193,32 @@ public struct QueueBroker: Sendable {
             QueueScripts.settle,
             keys: [keys.unacked, keys.unackedIndex, presenceKey(envelope.id), keys.delayed, keys.delayedMessages],
             arguments: [
-                delivery.tag, "delay", Array(list.utf8) + [0x0A] + envelope.bytes, presenceSeconds(until: due), queue,
+                delivery.tag, QueueScripts.SettleAction.delay.rawValue, Array(list.utf8) + [0x0A] + envelope.bytes,
+                presenceSeconds(until: due), queue,
                 Self.score(due), member,
             ]
         ).int == 1
     }
 
-    private func settle(_ delivery: Delivery, action: String, target: String, value: [UInt8], presence: PresenceChange) async throws
+    private func settle(
+        _ delivery: Delivery,
+        action: QueueScripts.SettleAction,
+        target: String,
+        value: [UInt8],
+        presence: PresenceChange
+    ) async throws
         -> Bool
     {
         let (key, change): (String, any RedisArgument) =
             switch presence {
-            case .keep: (presenceKey(delivery.taskID), "keep")
-            case .drop: (presenceKey(delivery.taskID), "drop")
+            case .keep: (presenceKey(delivery.taskID), QueueScripts.PresenceMarker.keep.rawValue)
+            case .drop: (presenceKey(delivery.taskID), QueueScripts.PresenceMarker.drop.rawValue)
             case .renew(let taskID, let seconds): (presenceKey(taskID), seconds)
             }
         return try await redis.evaluate(
             QueueScripts.settle,
             keys: [keys.unacked, keys.unackedIndex, key, target],
-            arguments: [delivery.tag, action, value, change, delivery.queue]
+            arguments: [delivery.tag, action.rawValue, value, change, delivery.queue]
         ).int == 1
     }
 

@@ -85,37 +85,6 @@ enum QueueScripts {
         """
     )
 
-    /// Acknowledges one delivery (if its lease still holds) and, in the same step, publishes its
-    /// successor: `front` (RPUSH, consumed next), `back` (LPUSH) onto KEYS[4], or `delay` into the
-    /// delayed set KEYS[4] / KEYS[5] scored ARGV[6] under member ARGV[7]; and keeps, drops or renews
-    /// (for ARGV[4] seconds, holding ARGV[5]) the task's presence key KEYS[3]. Returns 0 when the
-    /// lease was lost, in which case nothing is published: the message belongs to another delivery.
-    /// KEYS: unacked, unacked_index, presence ('' for none), target[, delayed messages].
-    /// ARGV: tag, action, value, presence ('keep', 'drop' or seconds), queue, score, member.
-    static let settle = RedisScript(
-        """
-        if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-        redis.call('ZREM', KEYS[2], ARGV[1])
-        local action = ARGV[2]
-        if action == 'front' then
-          redis.call('RPUSH', KEYS[4], ARGV[3])
-        elseif action == 'back' then
-          redis.call('LPUSH', KEYS[4], ARGV[3])
-        elseif action == 'delay' then
-          redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-          redis.call('HSET', KEYS[5], ARGV[7], ARGV[3])
-        end
-        if KEYS[3] ~= '' then
-          if ARGV[4] == 'drop' then
-            redis.call('DEL', KEYS[3])
-          elseif ARGV[4] ~= 'keep' then
-            redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[4])
-          end
-        end
-        return 1
-        """
-    )
-
     /// Moves due delayed messages to the front of their lists. KEYS: delayed, delayed messages.
     /// ARGV: now, limit. Returns how many moved.
     static let promote = RedisScript(

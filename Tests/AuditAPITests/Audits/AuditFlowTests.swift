@@ -158,53 +158,53 @@ struct AuditFlowTests {
     }
 
     @Test func anAcceptedAuditSurvivesRedisBeingDown() async throws {
-        let redis = try await RedisServer()
-        defer { Task { await redis.shutdown() } }
-        try await AuditTestBed.run(worker: false) { bed in
-            // The bed's API uses the shared Redis; point a second API at a Redis that goes away.
-            try await redis.stop()
-            try await withAPI(extra: ["REDIS_URL": redis.url, "QUEUE_KEY_PREFIX": bed.queue.prefix], database: bed.config.database) {
-                client,
-                _ in
-                let api = APIClient(client)
-                let started = try await api.request(.post, "/api/v1/audits/start/", json: [:], token: bed.admin.access)
-                #expect(started.status == .accepted)
-                let id = try #require(try started.json()["id"] as? String)
-                let row = try await TestDatabase.withConnection(bed.config.database) { connection in
-                    let rows = try await connection.query(
-                        "SELECT status, enqueued_at IS NULL FROM audits WHERE id = \(UUID(uuidString: id)!)",
-                        logger: Logger(label: "t")
-                    )
-                    var result: (String, Bool) = ("", false)
-                    for try await value in rows.decode((String, Bool).self) { result = value }
-                    return result
-                }
-                #expect(row.0 == "PENDING")
-                #expect(row.1, "not published, so the reconciler will")
+        try await withRedisServer { redis in
+            try await AuditTestBed.run(worker: false) { bed in
+                // The bed's API uses the shared Redis; point a second API at a Redis that goes away.
+                try await redis.stop()
+                try await withAPI(extra: ["REDIS_URL": redis.url, "QUEUE_KEY_PREFIX": bed.queue.prefix], database: bed.config.database) {
+                    client,
+                    _ in
+                    let api = APIClient(client)
+                    let started = try await api.request(.post, "/api/v1/audits/start/", json: [:], token: bed.admin.access)
+                    #expect(started.status == .accepted)
+                    let id = try #require(try started.json()["id"] as? String)
+                    let row = try await TestDatabase.withConnection(bed.config.database) { connection in
+                        let rows = try await connection.query(
+                            "SELECT status, enqueued_at IS NULL FROM audits WHERE id = \(UUID(uuidString: id)!)",
+                            logger: Logger(label: "t")
+                        )
+                        var result: (String, Bool) = ("", false)
+                        for try await value in rows.decode((String, Bool).self) { result = value }
+                        return result
+                    }
+                    #expect(row.0 == "PENDING")
+                    #expect(row.1, "not published, so the reconciler will")
 
-                // The reconciler (beat's job) publishes it once Redis is reachable.
-                let published = try await Infrastructure.withRunning(
-                    config: bed.config,
-                    applicationName: "tests",
-                    logger: Logger(label: "t")
-                ) {
-                    infrastructure in
-                    try await AuditService(postgres: infrastructure.postgres, broker: bed.queue.broker, logger: Logger(label: "t"))
-                        .reconcile(grace: .zero)
-                }
-                #expect(published == 1)
-                let queued = try await bed.queue.redis.send("LLEN", bed.queue.prefix + "scans").int
-                #expect(queued == 1)
-                let enqueued = try await TestDatabase.withConnection(bed.config.database) { connection in
-                    let rows = try await connection.query(
-                        "SELECT enqueued_at IS NOT NULL FROM audits WHERE id = \(UUID(uuidString: id)!)",
+                    // The reconciler (beat's job) publishes it once Redis is reachable.
+                    let published = try await Infrastructure.withRunning(
+                        config: bed.config,
+                        applicationName: "tests",
                         logger: Logger(label: "t")
-                    )
-                    var value = false
-                    for try await flag in rows.decode(Bool.self) { value = flag }
-                    return value
+                    ) {
+                        infrastructure in
+                        try await AuditService(postgres: infrastructure.postgres, broker: bed.queue.broker, logger: Logger(label: "t"))
+                            .reconcile(grace: .zero)
+                    }
+                    #expect(published == 1)
+                    let queued = try await bed.queue.redis.send("LLEN", bed.queue.prefix + "scans").int
+                    #expect(queued == 1)
+                    let enqueued = try await TestDatabase.withConnection(bed.config.database) { connection in
+                        let rows = try await connection.query(
+                            "SELECT enqueued_at IS NOT NULL FROM audits WHERE id = \(UUID(uuidString: id)!)",
+                            logger: Logger(label: "t")
+                        )
+                        var value = false
+                        for try await flag in rows.decode(Bool.self) { value = flag }
+                        return value
+                    }
+                    #expect(enqueued)
                 }
-                #expect(enqueued)
             }
         }
     }

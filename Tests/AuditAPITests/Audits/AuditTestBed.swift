@@ -34,36 +34,43 @@ struct AuditTestBed: Sendable {
             world.grants[token] = .init(login: "octocat", scopes: ["repo", "read:org", "admin:org"])
             GitHubOrganizationFixture.populate(&world, login: "acme", repositories: max(1, repositories), archived: 1)
         }
-        let database = try await TestDatabase.migrated()
-        let queue = try QueueTestKit(database: database)
-        defer { Task { await queue.close() } }
-        let environment = [
-            "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL, "QUEUE_KEY_PREFIX": queue.prefix,
-            "TRUSTED_PROXIES": "127.0.0.1/8,::1",
-        ]
-        let workerEnvironment = queue.environment.merging(environment) { _, new in new }
-        let workerProcess = worker ? try await startWorker(environment: workerEnvironment, queue: queue) : nil
-        defer { if let workerProcess { Task { await workerProcess.terminate() } } }
-        return try await withAPI(extra: environment, database: database) { client, config in
-            let api = APIClient(client)
-            let admin = if let organization { try await api.register(organization: organization) } else { try await api.register() }
-            let connected = try await api.request(
-                .post,
-                "/api/v1/integrations/github/",
-                json: ["token": token, "organization": "acme"],
-                token: admin.access
-            )
-            guard connected.status == .created else { throw TestFailure("connect answered \(connected.status): \(connected.text)") }
-            return try await body(
-                AuditTestBed(
-                    api: api,
-                    config: config,
-                    github: github,
-                    queue: queue,
-                    admin: admin,
-                    workerEnvironment: workerEnvironment
-                )
-            )
+        return try await TestDatabase.withMigrated { database in
+            return try await withQueueTestKit(database: database) { queue in
+                let environment = [
+                    "GITHUB_API_URL": github.apiURL, "GITHUB_WEB_URL": github.webURL, "QUEUE_KEY_PREFIX": queue.prefix,
+                    "TRUSTED_PROXIES": "127.0.0.1/8,::1",
+                ]
+                let workerEnvironment = queue.environment.merging(environment) { _, new in new }
+                let workerProcess = worker ? try await startWorker(environment: workerEnvironment, queue: queue) : nil
+                return try await withCleanup {
+                    try await withAPI(extra: environment, database: database) { client, config in
+                        let api = APIClient(client)
+                        let admin =
+                            if let organization { try await api.register(organization: organization) } else { try await api.register() }
+                        let connected = try await api.request(
+                            .post,
+                            "/api/v1/integrations/github/",
+                            json: ["token": token, "organization": "acme"],
+                            token: admin.access
+                        )
+                        guard connected.status == .created else {
+                            throw TestFailure("connect answered \(connected.status): \(connected.text)")
+                        }
+                        return try await body(
+                            AuditTestBed(
+                                api: api,
+                                config: config,
+                                github: github,
+                                queue: queue,
+                                admin: admin,
+                                workerEnvironment: workerEnvironment
+                            )
+                        )
+                    }
+                } cleanup: {
+                    await workerProcess?.terminate()
+                }
+            }
         }
     }
 
@@ -74,21 +81,20 @@ struct AuditTestBed: Sendable {
             arguments: ["worker", "--queues", "scans,reports", "--concurrency", "2"],
             environment: environment
         )
-        try await queue.waitUntilConsuming(process)
+        do {
+            try await queue.waitUntilConsuming(process)
+        } catch {
+            await process.terminate()
+            throw error
+        }
         return process
     }
 
     /// Runs `body` with a worker started for it (for a bed made with `worker: false`, once the
     /// state the worker should find is in place).
     func withWorker<Value: Sendable>(_ body: () async throws -> Value) async throws -> Value {
-        let process = try await Self.startWorker(environment: workerEnvironment, queue: queue)
-        do {
-            let value = try await body()
-            await process.terminate()
-            return value
-        } catch {
-            await process.terminate()
-            throw error
+        try await withChildProcess(try await Self.startWorker(environment: workerEnvironment, queue: queue)) { _ in
+            try await body()
         }
     }
 

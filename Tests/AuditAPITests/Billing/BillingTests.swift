@@ -55,7 +55,7 @@ struct BillingTests {
             headers: headers,
             body: .init(bytes: body)
         )
-        return (response.status, (try? response.json()) ?? [:])
+        return (response.status, try response.json())
     }
 
     func signed(_ body: [UInt8], secret: String = webhookSecret, at time: Date = .now) -> String {
@@ -327,7 +327,7 @@ struct BillingTests {
             )
             let start: @Sendable () async throws -> (HTTPResponse.Status, String?) = {
                 let response = try await api.request(.post, "/api/v1/audits/start/", json: [:], token: admin.access)
-                return (response.status, try? response.json()["detail"] as? String)
+                return (response.status, try response.json()["detail"] as? String)
             }
             #expect(try await start().0 == .accepted, "the trial allows premium features")
 

@@ -260,10 +260,10 @@ struct ScheduleTests {
             #expect(try await api.request(.get, "/api/v1/audits/?trigger=manual", token: admin.access).json()["count"] as? Int == 0)
 
             // Its scan was published to the worker's queue.
-            let kit = try QueueTestKit(database: config.database)
-            defer { Task { await kit.close() } }
-            let messages = try await kit.redis.send("LRANGE", config.queue.keyPrefix + "scans", 0, -1).array ?? []
-            let envelopes = try messages.compactMap(\.bytes).map { try TaskEnvelope(parsing: $0) }
+            let envelopes = try await withQueueTestKit(database: config.database) { kit in
+                let messages = try await kit.redis.send("LRANGE", config.queue.keyPrefix + "scans", 0, -1).array ?? []
+                return try messages.compactMap(\.bytes).map { try TaskEnvelope(parsing: $0) }
+            }
             #expect(envelopes.map(\.taskName) == ["audits.scan"])
             #expect(try envelopes.first?.body().args.first?.string?.lowercased() == auditID)
 

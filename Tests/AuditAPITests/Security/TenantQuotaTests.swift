@@ -89,28 +89,31 @@ extension Security {
                 var configuration = HTTPClient.Configuration()
                 configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
                 let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-                defer { Task { try? await http.shutdown() } }
-                var open: [HTTPClientResponse] = []
-                for _ in 0..<10 {
-                    let response = try await Self.openStream(http, port: port, audit: id, token: admin.access)
-                    #expect(response.status.code == 200)
-                    open.append(response)
-                }
-                let eleventh = try await Self.openStream(http, port: port, audit: id, token: admin.access)
-                #expect(eleventh.status.code == 429)
-                #expect(eleventh.headers.first(name: "retry-after") != nil)
+                try await withCleanup {
+                    var open: [HTTPClientResponse] = []
+                    for _ in 0..<10 {
+                        let response = try await Self.openStream(http, port: port, audit: id, token: admin.access)
+                        #expect(response.status.code == 200)
+                        open.append(response)
+                    }
+                    let eleventh = try await Self.openStream(http, port: port, audit: id, token: admin.access)
+                    #expect(eleventh.status.code == 429)
+                    #expect(eleventh.headers.first(name: "retry-after") != nil)
 
-                // Logging out revokes the login: the open streams end within the re-authorization period.
-                let logout = try await api.request(.post, "/api/v1/auth/logout/", json: ["refresh": admin.refresh], token: admin.access)
-                #expect(logout.status.code < 300, "\(logout.text)")
-                var text = ""
-                let deadline = ContinuousClock.now + .seconds(40)
-                for try await chunk in open[0].body {
-                    text += String(buffer: chunk)
-                    if ContinuousClock.now > deadline { break }
+                    // Logging out revokes the login: the open streams end within the re-authorization period.
+                    let logout = try await api.request(.post, "/api/v1/auth/logout/", json: ["refresh": admin.refresh], token: admin.access)
+                    #expect(logout.status.code < 300, "\(logout.text)")
+                    var text = ""
+                    let deadline = ContinuousClock.now + .seconds(40)
+                    for try await chunk in open[0].body {
+                        text += String(buffer: chunk)
+                        if ContinuousClock.now > deadline { break }
+                    }
+                    #expect(text.contains("event: error"), "\(text)")
+                    #expect(ContinuousClock.now < deadline, "the stream ended by itself")
+                } cleanup: {
+                    try? await http.shutdown()
                 }
-                #expect(text.contains("event: error"), "\(text)")
-                #expect(ContinuousClock.now < deadline, "the stream ended by itself")
             }
         }
     }

@@ -53,16 +53,16 @@ extension Security {
         }
 
         @Test func withRedisAwayEachProcessKeepsTheSameLimits() async throws {
-            let redis = try await RedisServer()
-            defer { Task { await redis.shutdown() } }
-            try await withIdentityAPI(extra: ["REDIS_URL": redis.url, "THROTTLE_WINDOW_SECONDS": "120"]) { api, _ in
-                let account = try await api.register()
-                try await redis.stop()
-                var statuses: [HTTPResponse.Status] = []
-                for _ in 0..<6 { statuses.append(try await Self.login(api, account.email, "wrong password")) }
-                #expect(statuses.prefix(5).allSatisfy { $0 == .unauthorized }, "\(statuses)")
-                #expect(statuses.last == .tooManyRequests)
-                #expect(try await Self.login(api, account.email, account.password) == .tooManyRequests)
+            try await withRedisServer { redis in
+                try await withIdentityAPI(extra: ["REDIS_URL": redis.url, "THROTTLE_WINDOW_SECONDS": "120"]) { api, _ in
+                    let account = try await api.register()
+                    try await redis.stop()
+                    var statuses: [HTTPResponse.Status] = []
+                    for _ in 0..<6 { statuses.append(try await Self.login(api, account.email, "wrong password")) }
+                    #expect(statuses.prefix(5).allSatisfy { $0 == .unauthorized }, "\(statuses)")
+                    #expect(statuses.last == .tooManyRequests)
+                    #expect(try await Self.login(api, account.email, account.password) == .tooManyRequests)
+                }
             }
         }
     }

@@ -65,36 +65,37 @@ struct ReportBenchmark {
         )
 
         // The whole task: read the evidence from PostgreSQL (one 5 MB answer among them), render, store.
-        let database = try await TestDatabase.migrated()
-        let config = try TestEnvironment.config(database: database)
-        let organization = try await IdentityFixtures.organization(database: database)
-        let audit = try await IdentityFixtures.audit(in: organization, status: "FAIL", database: database)
-        let logger = Logger(label: "benchmark")
-        try await Infrastructure.withRunning(config: config, applicationName: "benchmark", logger: logger) { infrastructure in
-            try await ReportServiceTests.insertEvidence(audit: audit, rows: Self.rows, hugeBody: 5_000_000, database: infrastructure)
-            let generator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)
-            for run in 1...3 {
-                let rows = try await infrastructure.postgres.query(
-                    "INSERT INTO reports (organization_id, audit_id) VALUES (\(organization), \(audit)) RETURNING id",
-                    logger: logger
-                )
-                var id = UUID()
-                for try await value in rows.decode(UUID.self) { id = value }
-                let start = ContinuousClock.now
-                let outcome = try await generator.generate(id)
-                let elapsed = ContinuousClock.now - start
-                lines.append(
-                    String(
-                        format: "task %d (load + render + store, one 5 MB answer): %.3f s, %@, peak RSS %d MiB",
-                        run,
-                        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                        "\(outcome)",
-                        Self.maxRSS
+        try await TestDatabase.withMigrated { database in
+            let config = try TestEnvironment.config(database: database)
+            let organization = try await IdentityFixtures.organization(database: database)
+            let audit = try await IdentityFixtures.audit(in: organization, status: "FAIL", database: database)
+            let logger = Logger(label: "benchmark")
+            try await Infrastructure.withRunning(config: config, applicationName: "benchmark", logger: logger) { infrastructure in
+                try await ReportServiceTests.insertEvidence(audit: audit, rows: Self.rows, hugeBody: 5_000_000, database: infrastructure)
+                let generator = ReportGenerator(postgres: infrastructure.postgres, logger: logger)
+                for run in 1...3 {
+                    let rows = try await infrastructure.postgres.query(
+                        "INSERT INTO reports (organization_id, audit_id) VALUES (\(organization), \(audit)) RETURNING id",
+                        logger: logger
                     )
-                )
+                    var id = UUID()
+                    for try await value in rows.decode(UUID.self) { id = value }
+                    let start = ContinuousClock.now
+                    let outcome = try await generator.generate(id)
+                    let elapsed = ContinuousClock.now - start
+                    lines.append(
+                        String(
+                            format: "task %d (load + render + store, one 5 MB answer): %.3f s, %@, peak RSS %d MiB",
+                            run,
+                            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                            "\(outcome)",
+                            Self.maxRSS
+                        )
+                    )
+                }
             }
+            print(lines.joined(separator: "\n"))
+            #expect(walls.count == Self.runs)
         }
-        print(lines.joined(separator: "\n"))
-        #expect(walls.count == Self.runs)
     }
 }

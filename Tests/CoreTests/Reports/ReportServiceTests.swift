@@ -41,15 +41,18 @@ struct ReportServiceTests {
     }
 
     static func withBed(_ body: (Bed) async throws -> Void) async throws {
-        let database = try await TestDatabase.migrated()
-        let queue = try QueueTestKit(database: database)
-        let config = try TestEnvironment.config(database: database, extra: ["QUEUE_KEY_PREFIX": queue.prefix])
-        let organization = try await IdentityFixtures.organization(database: database)
-        let user = try await IdentityFixtures.member(in: organization, role: .member, database: database)
-        try await Infrastructure.withRunning(config: config, applicationName: "tests", logger: logger) { infrastructure in
-            try await body(Bed(config: config, infrastructure: infrastructure, queue: queue, organization: organization, user: user))
+        try await TestDatabase.withMigrated { database in
+            try await withQueueTestKit(database: database) { queue in
+                let config = try TestEnvironment.config(database: database, extra: ["QUEUE_KEY_PREFIX": queue.prefix])
+                let organization = try await IdentityFixtures.organization(database: database)
+                let user = try await IdentityFixtures.member(in: organization, role: .member, database: database)
+                try await Infrastructure.withRunning(config: config, applicationName: "tests", logger: logger) { infrastructure in
+                    try await body(
+                        Bed(config: config, infrastructure: infrastructure, queue: queue, organization: organization, user: user)
+                    )
+                }
+            }
         }
-        await queue.close()
     }
 
     @Test func requestingAReportWritesItThenQueuesItsRendering() async throws {
