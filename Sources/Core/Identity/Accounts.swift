@@ -39,22 +39,12 @@ struct Accounts: Sendable {
 
     /// The user's role in `organizationID`, or nil when not a member.
     func role(of userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Role? {
-        let rows = try await connection.query(
-            "SELECT role FROM memberships WHERE user_id = \(userID) AND organization_id = \(organizationID)",
-            logger: logger
-        )
-        for try await role in rows.decode(String.self) { return Role(rawValue: role) }
-        return nil
+        try await MembershipTable(logger: logger).role(of: userID, in: organizationID, on: connection)
     }
 
     /// The organization a login lands in when none is asked for: the one joined first.
     func defaultOrganization(of userID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        let rows = try await connection.query(
-            "SELECT organization_id FROM memberships WHERE user_id = \(userID) ORDER BY joined_at, organization_id LIMIT 1",
-            logger: logger
-        )
-        for try await id in rows.decode(UUID.self) { return id }
-        return nil
+        try await MembershipTable(logger: logger).firstOrganization(of: userID, on: connection)
     }
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {

@@ -94,11 +94,7 @@ extension IdentityService {
         if let account {
             let reason = matches ? "inactive" : "bad_password"
             try await postgres.transaction(logger: logger) { connection in
-                let organizations = try await connection.query(
-                    "SELECT organization_id FROM memberships WHERE user_id = \(account.id)",
-                    logger: logger
-                )
-                for try await organization in organizations.decode(UUID.self) {
+                for organization in try await MembershipTable(logger: logger).organizations(of: account.id, on: connection) {
                     try await AuditLog.record(
                         AuditEvent(
                             organizationID: organization,

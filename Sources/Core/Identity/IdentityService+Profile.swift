@@ -9,18 +9,7 @@ extension IdentityService {
 
     func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
         guard let user = try await accounts.user(id: userID, on: connection) else { throw NotFound(.user) }
-        let rows = try await connection.query(
-            """
-            SELECT o.id, o.name, m.role FROM memberships m JOIN organizations o ON o.id = m.organization_id
-            WHERE m.user_id = \(userID) ORDER BY m.joined_at, o.id
-            """,
-            logger: logger
-        )
-        var organizations: [OrganizationRole] = []
-        for try await (id, name, role) in rows.decode((UUID, String, String).self) {
-            if let role = Role(rawValue: role) { organizations.append(OrganizationRole(organizationID: id, name: name, role: role)) }
-        }
-        return Profile(user: user, organizations: organizations)
+        return Profile(user: user, organizations: try await MembershipTable(logger: logger).roles(of: userID, on: connection))
     }
 
     /// `PATCH users/me`: only the full name can change here.
@@ -106,11 +95,7 @@ extension IdentityService {
                     logger: logger
                 )
             }
-            let organizations = try await connection.query(
-                "SELECT organization_id FROM memberships WHERE user_id = \(userID)",
-                logger: logger
-            )
-            for try await organization in organizations.decode(UUID.self) {
+            for organization in try await MembershipTable(logger: logger).organizations(of: userID, on: connection) {
                 try await AuditLog.record(
                     AuditEvent(
                         organizationID: organization,

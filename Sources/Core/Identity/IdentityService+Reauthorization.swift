@@ -46,14 +46,8 @@ extension IdentityService {
 
     /// The role `userID` holds in `organizationID` now; nil when none, or the account is deactivated.
     public func currentRole(of userID: UUID, in organizationID: UUID) async throws -> Role? {
-        let rows = try await postgres.query(
-            """
-            SELECT m.role FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.user_id = \(userID) AND m.organization_id = \(organizationID) AND u.is_active
-            """,
-            logger: logger
-        )
-        for try await role in rows.decode(String.self) { return Role(rawValue: role) }
-        return nil
+        try await postgres.withConnection { connection in
+            try await MembershipTable(logger: logger).role(of: userID, in: organizationID, activeAccountOnly: true, on: connection)
+        }
     }
 }

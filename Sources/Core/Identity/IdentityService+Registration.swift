@@ -28,10 +28,7 @@ extension IdentityService {
                 on: connection,
                 logger: logger
             )
-            try await connection.query(
-                "INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organization.id), \(userID), \(Role.admin.rawValue))",
-                logger: logger
-            )
+            try await MembershipTable(logger: logger).insert(userID, into: organization.id, role: .admin, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organization.id,

@@ -1,8 +1,9 @@
 import Foundation
+import PostgresNIO
 
 /// An invitation to join an organization with a role. Only the SHA-256 of its token is stored;
 /// the token itself is shown once, to the ADMIN who created it.
-public struct Invitation: Equatable, Sendable {
+public struct Invitation: Equatable, Sendable, TableRow {
     public enum Status: String, Sendable {
         case pending, accepted, revoked, expired
     }
@@ -23,21 +24,6 @@ public struct Invitation: Equatable, Sendable {
     }
 
     static let columns = "id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at"
-    typealias Row = (UUID, String, String, UUID?, Date, Date, Date?, Date?)
-
-    init?(_ row: Row) {
-        guard let role = Role(rawValue: row.2) else { return nil }
-        self.init(
-            id: row.0,
-            email: row.1,
-            role: role,
-            invitedBy: row.3,
-            createdAt: row.4,
-            expiresAt: row.5,
-            acceptedAt: row.6,
-            revokedAt: row.7
-        )
-    }
 
     init(id: UUID, email: String, role: Role, invitedBy: UUID?, createdAt: Date, expiresAt: Date, acceptedAt: Date?, revokedAt: Date?) {
         self.id = id
@@ -51,7 +37,23 @@ public struct Invitation: Equatable, Sendable {
     }
 }
 
-/// What accepting an invitation produced: the membership, and for a new account its first login.
+extension Invitation {
+    /// One row selected with `columns`. The role column's CHECK constraint admits only `Role`'s
+    /// spellings; anything else reads as the least privileged role.
+    init(_ columns: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try columns["id"].decode(UUID.self),
+            email: try columns["email"].decode(String.self),
+            role: Role(rawValue: try columns["role"].decode(String.self)) ?? .viewer,
+            invitedBy: try columns["invited_by"].decode(UUID?.self),
+            createdAt: try columns["created_at"].decode(Date.self),
+            expiresAt: try columns["expires_at"].decode(Date.self),
+            acceptedAt: try columns["accepted_at"].decode(Date?.self),
+            revokedAt: try columns["revoked_at"].decode(Date?.self)
+        )
+    }
+}
+
 /// What accepting an invitation tells the caller: the organization joined and the role, nothing
 /// about the account's other organizations. A new account also gets its user and a token pair.
 public struct AcceptedInvitation: Sendable {

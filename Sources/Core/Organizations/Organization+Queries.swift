@@ -29,6 +29,10 @@ extension Organization {
         try await connection.query("SELECT 1 FROM organizations WHERE id = \(id) FOR UPDATE", logger: logger)
     }
 
+    static func rename(_ id: UUID, to name: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("UPDATE organizations SET name = \(name) WHERE id = \(id)", logger: logger)
+    }
+
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Organization? {
         let rows = try await connection.query(
             "SELECT \(unescaped: columns) FROM organizations WHERE id = \(id)",

@@ -37,21 +37,7 @@ extension OrganizationService {
     /// The pending invitation `token` stands for, locked until the transaction ends (a second
     /// acceptance waits and then finds it accepted), with its organization.
     private func lockPendingInvitation(token: String, on connection: PostgresConnection) async throws -> (Invitation, Organization) {
-        let rows = try await connection.query(
-            """
-            SELECT organization_id, \(unescaped: Invitation.columns)
-            FROM invitations WHERE token_hash = \(SecretToken.digest(token)) FOR UPDATE
-            """,
-            logger: logger
-        )
-        var found: (UUID, Invitation)?
-        for try await (organizationID, id, email, role, invitedBy, created, expires, accepted, revoked) in rows.decode(
-            (UUID, UUID, String, String, UUID?, Date, Date, Date?, Date?).self
-        ) {
-            if let invitation = Invitation((id, email, role, invitedBy, created, expires, accepted, revoked)) {
-                found = (organizationID, invitation)
-            }
-        }
+        let found = try await invitationTable.lock(token: token, on: connection)
         guard let (organizationID, invitation) = found, invitation.status() == .pending,
             let organization = try await Organization.find(id: organizationID, on: connection, logger: logger)
         else { throw Self.invalidInvitation }
@@ -92,14 +78,8 @@ extension OrganizationService {
         ip: String,
         on connection: PostgresConnection
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO memberships (organization_id, user_id, role) VALUES (\(organizationID), \(userID), \(invitation.role.rawValue))
-            ON CONFLICT (organization_id, user_id) DO NOTHING
-            """,
-            logger: logger
-        )
-        try await connection.query("UPDATE invitations SET accepted_at = now() WHERE id = \(invitation.id)", logger: logger)
+        try await memberships.insert(userID, into: organizationID, role: invitation.role, keepingExisting: true, on: connection)
+        try await invitationTable.markAccepted(invitation.id, on: connection)
         try await AuditLog.record(
             AuditEvent(
                 organizationID: organizationID,

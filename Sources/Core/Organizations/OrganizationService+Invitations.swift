@@ -11,35 +11,20 @@ extension OrganizationService {
         let token = SecretToken.generate()
         let expiresAt = Date.now.addingTimeInterval(Self.invitationLifetime)
         let invitation = try await postgres.transaction(logger: logger) { connection in
-            let existing = try await connection.query(
-                """
-                SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-                WHERE m.organization_id = \(organizationID) AND u.email = \(email)
-                """,
-                logger: logger
-            )
-            for try await _ in existing.decode(Int.self) {
+            if try await memberships.hasMember(email: email, in: organizationID, on: connection) {
                 throw IdentityError.validation(["email": ["This user is already a member of the organization."]])
             }
-            try await connection.query(
-                """
-                UPDATE invitations SET revoked_at = now()
-                WHERE organization_id = \(organizationID) AND email = \(email)
-                  AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-                """,
-                logger: logger
+            let created = try await invitationTable.replace(
+                with: InvitationTable.NewInvitation(
+                    organizationID: organizationID,
+                    email: email,
+                    role: role,
+                    token: token,
+                    invitedBy: principal.userID,
+                    expiresAt: expiresAt
+                ),
+                on: connection
             )
-            let rows = try await connection.query(
-                """
-                INSERT INTO invitations (organization_id, email, role, token_hash, invited_by, expires_at)
-                VALUES (\(organizationID), \(email), \(role.rawValue), \(SecretToken.digest(token)), \(principal.userID), \(expiresAt))
-                RETURNING id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
-                """,
-                logger: logger
-            )
-            var created: Invitation?
-            for try await row in rows.decode(Invitation.Row.self) { created = Invitation(row) }
-            guard let created else { throw NotFound(.invitation) }
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -62,36 +47,18 @@ extension OrganizationService {
     public func invitations(_ principal: Principal, page: PageRequest) async throws -> Page<Invitation> {
         let organizationID = try principal.organization()
         try principal.authorize(.manageMembers)
-        let rows = try await postgres.query(
-            """
-            SELECT id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
-            FROM invitations WHERE organization_id = \(organizationID)
-            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        var invitations: [Invitation] = []
-        for try await row in rows.decode(Invitation.Row.self) {
-            if let invitation = Invitation(row) { invitations.append(invitation) }
+        return try await postgres.withConnection { connection in
+            try await invitationTable.page(organizationID: organizationID, page, on: connection)
         }
-        let total = try await scalar("SELECT count(*) FROM invitations WHERE organization_id = \(organizationID)")
-        return Page(items: invitations, count: total, request: page)
     }
 
     /// `DELETE invitations/{id}/` (ADMIN): revokes a pending invitation; revoking twice is harmless.
     public func revokeInvitation(_ principal: Principal, id: UUID, ip: String) async throws {
         let organizationID = try principal.organization()
         try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at
-                FROM invitations WHERE id = \(id) AND organization_id = \(organizationID) FOR UPDATE
-                """,
-                logger: logger
-            )
-            var found: Invitation?
-            for try await row in rows.decode(Invitation.Row.self) { found = Invitation(row) }
-            guard let invitation = found else { throw NotFound(.invitation) }
+            guard let invitation = try await invitationTable.lock(id, organizationID: organizationID, on: connection) else {
+                throw NotFound(.invitation)
+            }
             try principal.authorize(.manageMembers)
             switch invitation.status() {
             case .accepted:
@@ -99,7 +66,7 @@ extension OrganizationService {
             case .revoked:
                 return
             case .pending, .expired:
-                try await connection.query("UPDATE invitations SET revoked_at = now() WHERE id = \(id)", logger: logger)
+                try await invitationTable.revoke(id, on: connection)
                 try await AuditLog.record(
                     AuditEvent(
                         organizationID: organizationID,

@@ -8,6 +8,8 @@ public struct OrganizationService: Sendable {
     let postgres: PostgresClient
     let identity: IdentityService
     let logger: Logger
+    var invitationTable: InvitationTable { InvitationTable(logger: logger) }
+    var memberships: MembershipTable { MembershipTable(logger: logger) }
 
     public static let invitationLifetime: TimeInterval = 7 * 86_400
 
@@ -40,7 +42,7 @@ public struct OrganizationService: Sendable {
                 throw NotFound(.organization)
             }
             guard let newName, newName != organization.name else { return organization }
-            try await connection.query("UPDATE organizations SET name = \(newName) WHERE id = \(organizationID)", logger: logger)
+            try await Organization.rename(organizationID, to: newName, on: connection, logger: logger)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -62,27 +64,9 @@ public struct OrganizationService: Sendable {
     public func members(_ principal: Principal, page: PageRequest) async throws -> Page<Member> {
         let organizationID = try principal.organization()
         try principal.authorize(.read)
-        let rows = try await postgres.query(
-            """
-            SELECT u.id, u.email, u.full_name, m.role, m.joined_at, count(*) OVER ()
-            FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.organization_id = \(organizationID)
-            ORDER BY m.joined_at, u.id
-            LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
-        var members: [Member] = []
-        var total = 0
-        for try await (id, email, name, role, joined, count) in rows.decode((UUID, String, String, String, Date, Int).self) {
-            guard let role = Role(rawValue: role) else { continue }
-            members.append(Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined))
-            total = count
+        return try await postgres.withConnection { connection in
+            try await memberships.page(organizationID: organizationID, page, on: connection)
         }
-        if members.isEmpty {
-            total = try await scalar("SELECT count(*) FROM memberships WHERE organization_id = \(organizationID)")
-        }
-        return Page(items: members, count: total, request: page)
     }
 
     /// `PATCH members/{user_id}/` (ADMIN): changes a member's role; never leaves the organization
@@ -94,10 +78,7 @@ public struct OrganizationService: Sendable {
             try await authorizeCurrent(principal, .manageMembers, in: organizationID, on: connection)
             guard member.role != role else { return member }
             if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
-            try await connection.query(
-                "UPDATE memberships SET role = \(role.rawValue) WHERE organization_id = \(organizationID) AND user_id = \(userID)",
-                logger: logger
-            )
+            try await memberships.changeRole(of: userID, in: organizationID, to: role, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -123,10 +104,7 @@ public struct OrganizationService: Sendable {
             let member = try await lockedMember(userID, in: organizationID, on: connection)
             try await authorizeCurrent(principal, .manageMembers, in: organizationID, on: connection)
             if member.role == .admin { try await ensureAnotherAdmin(besides: userID, in: organizationID, on: connection) }
-            try await connection.query(
-                "DELETE FROM memberships WHERE organization_id = \(organizationID) AND user_id = \(userID)",
-                logger: logger
-            )
+            try await memberships.delete(userID, from: organizationID, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -146,19 +124,9 @@ public struct OrganizationService: Sendable {
     /// The membership, 404 when the user is not in this organization. Locks the organization row
     /// first, so concurrent demotions of the last two admins take turns and cannot both succeed.
     private func lockedMember(_ userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Member {
-        try await connection.query("SELECT 1 FROM organizations WHERE id = \(organizationID) FOR UPDATE", logger: logger)
-        let rows = try await connection.query(
-            """
-            SELECT u.id, u.email, u.full_name, m.role, m.joined_at
-            FROM memberships m JOIN users u ON u.id = m.user_id
-            WHERE m.organization_id = \(organizationID) AND m.user_id = \(userID)
-            """,
-            logger: logger
-        )
-        for try await (id, email, name, role, joined) in rows.decode((UUID, String, String, String, Date).self) {
-            if let role = Role(rawValue: role) { return Member(userID: id, email: email, fullName: name, role: role, joinedAt: joined) }
-        }
-        throw NotFound(.membership)
+        try await Organization.lock(organizationID, on: connection, logger: logger)
+        guard let member = try await memberships.member(userID, in: organizationID, on: connection) else { throw NotFound(.membership) }
+        return member
     }
 
     /// The role check again, against the actor's role as it is now, under the organization lock: a
@@ -174,18 +142,7 @@ public struct OrganizationService: Sendable {
     }
 
     private func ensureAnotherAdmin(besides userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
-            "SELECT count(*) FROM memberships WHERE organization_id = \(organizationID) AND role = \(Role.admin.rawValue) AND user_id <> \(userID)",
-            logger: logger
-        )
-        var others = 0
-        for try await count in rows.decode(Int.self) { others = count }
+        let others = try await memberships.otherAdmins(besides: userID, in: organizationID, on: connection)
         if others == 0 { throw IdentityError.rejected("An organization must keep at least one admin.") }
-    }
-
-    func scalar(_ query: PostgresQuery) async throws -> Int {
-        let rows = try await postgres.query(query, logger: logger)
-        for try await value in rows.decode(Int.self) { return value }
-        return 0
     }
 }
