@@ -6,14 +6,7 @@ import Testing
 @Suite("Queue broker on Redis")
 struct QueueBrokerTests {
     func withKit(visibilityTimeout: Int = 60, _ body: (QueueTestKit) async throws -> Void) async throws {
-        let kit = try QueueTestKit(database: TestEnvironment.adminDatabase, visibilityTimeout: visibilityTimeout)
-        do {
-            try await body(kit)
-            await kit.close()
-        } catch {
-            await kit.close()
-            throw error
-        }
+        try await withQueueTestKit(database: TestEnvironment.adminDatabase, visibilityTimeout: visibilityTimeout, body)
     }
 
     func ping(_ kit: QueueTestKit, queue: String = "q", priority: Int = 0) throws -> TaskEnvelope {

@@ -92,7 +92,8 @@ am_create_database() {
 
 # Starts Redis in $1 on 127.0.0.1:$2 with AOF (appendfsync everysec); extra options follow. A
 # password in AM_REDIS_PASSWORD reaches the server on standard input, never on its command line,
-# where every user of the machine could read it.
+# where every user of the machine could read it. Standard output, which only announces that, is
+# dropped; errors still reach standard error and the log.
 am_start_redis() {
     local dir=$1 port=$2
     shift 2
@@ -100,7 +101,7 @@ am_start_redis() {
     if [ -n "${AM_REDIS_PASSWORD:-}" ]; then printf 'requirepass %s\n' "$AM_REDIS_PASSWORD"; fi \
         | redis-server - --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
         --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
-        --appendonly yes --appendfsync everysec --save "" "$@" \
+        --appendonly yes --appendfsync everysec --save "" "$@" >/dev/null \
         || am_die "redis-server did not start (log: $dir/redis.log)"
     local tries=0
     until [ -s "$dir/redis.pid" ] && am_port_in_use "$port"; do

@@ -20,29 +20,35 @@ struct StalledScanBed: Sendable {
 
     static func run(_ body: @Sendable (StalledScanBed) async throws -> Void) async throws {
         try await TestDatabase.withMigrated { database in
-            let kit = try QueueTestKit(database: database, visibilityTimeout: visibilityTimeout)
-            let github = try SilentListener()
-            var logger = Logger(label: "tests.security")
-            logger.logLevel = .critical
-            let organization = try await IdentityFixtures.organization(database: database)
-            let integration = try await IdentityFixtures.integration(
-                in: organization,
-                token: "ghp_stalled",
-                baseURL: "http://127.0.0.1:\(github.port)",
-                fernetKeys: try TestEnvironment.config(database: database).secrets.fernetKeys,
-                database: database
-            )
-            let audit = try await IdentityFixtures.audit(in: organization, status: "PENDING", database: database, integration: integration)
-            let bed = StalledScanBed(database: database, kit: kit, github: github, organization: organization, audit: audit, logger: logger)
-            do {
+            try await withQueueTestKit(database: database, visibilityTimeout: visibilityTimeout) { kit in
+                let github = try SilentListener()
+                defer { github.close() }
+                var logger = Logger(label: "tests.security")
+                logger.logLevel = .critical
+                let organization = try await IdentityFixtures.organization(database: database)
+                let integration = try await IdentityFixtures.integration(
+                    in: organization,
+                    token: "ghp_stalled",
+                    baseURL: "http://127.0.0.1:\(github.port)",
+                    fernetKeys: try TestEnvironment.config(database: database).secrets.fernetKeys,
+                    database: database
+                )
+                let audit = try await IdentityFixtures.audit(
+                    in: organization,
+                    status: "PENDING",
+                    database: database,
+                    integration: integration
+                )
+                let bed = StalledScanBed(
+                    database: database,
+                    kit: kit,
+                    github: github,
+                    organization: organization,
+                    audit: audit,
+                    logger: logger
+                )
                 try await body(bed)
-            } catch {
-                github.close()
-                await kit.close()
-                throw error
             }
-            github.close()
-            await kit.close()
         }
     }
 
