@@ -79,9 +79,9 @@ extension IdentityService {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let attempt = try await reserve(.loginFailures(ip: ip, email: email))
 
-        let rows = try await postgres.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
-        var account: (id: UUID, hash: String, active: Bool)?
-        for try await (id, hash, active) in rows.decode((UUID, String, Bool).self) { account = (id, hash, active) }
+        let account = try await postgres.withConnection { connection in
+            try await accounts.credentials(email: email, on: connection)
+        }
 
         let stored: String
         if let account { stored = account.hash } else { stored = try await decoyHash.value }
@@ -123,7 +123,7 @@ extension IdentityService {
     private func recordLogin(userID: UUID, organizationID: UUID?, method: String, ip: String, on connection: PostgresConnection)
         async throws
     {
-        try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
+        try await accounts.recordLogin(of: userID, on: connection)
         guard let organizationID else { return }
         try await AuditLog.record(
             AuditEvent(
