@@ -39,20 +39,7 @@ extension IdentityService {
         let keptSession: String? = if case .session(let tokenHash) = principal.credential { tokenHash } else { nil }
         try await postgres.transaction(logger: logger) { connection in
             try await accounts.setPasswordHash(hash, of: principal.userID, on: connection)
-            try await connection.query(
-                """
-                UPDATE token_families SET revoked_at = now(), revoked_reason = 'password_change'
-                WHERE user_id = \(principal.userID) AND revoked_at IS NULL
-                """,
-                logger: logger
-            )
-            try await connection.query(
-                """
-                UPDATE sessions SET revoked_at = now()
-                WHERE user_id = \(principal.userID) AND revoked_at IS NULL AND token_hash IS DISTINCT FROM \(keptSession)
-                """,
-                logger: logger
-            )
+            try await logins.revokeAll(of: principal.userID, reason: .passwordChange, keepingSession: keptSession, on: connection)
             if let organization = principal.organizationID {
                 try await AuditLog.record(
                     AuditEvent(
@@ -79,17 +66,7 @@ extension IdentityService {
         return try await postgres.transaction(logger: logger) { connection in
             guard let userID = try await accounts.setActive(active, email: email, on: connection) else { return false }
             if !active {
-                try await connection.query(
-                    """
-                    UPDATE token_families SET revoked_at = now(), revoked_reason = 'deactivated'
-                    WHERE user_id = \(userID) AND revoked_at IS NULL
-                    """,
-                    logger: logger
-                )
-                try await connection.query(
-                    "UPDATE sessions SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL",
-                    logger: logger
-                )
+                try await logins.revokeAll(of: userID, reason: .deactivated, on: connection)
             }
             for organization in try await MembershipTable(logger: logger).organizations(of: userID, on: connection) {
                 try await AuditLog.record(
