@@ -2,9 +2,11 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Accounts and memberships as other domains need them: who a user is, which role they hold, and
-/// a new account for an invited address. The identity service's own flows (registration, login,
-/// profile) build on the same statements.
+/// Every statement on `users` but the per-request principal reads (authentication and
+/// re-authorization join it with logins, memberships and the subscription in one statement each, so
+/// a request costs one round trip). Other domains ask it who a user is, which role they hold, and
+/// for a new account for an invited address; the identity service's flows (registration, login,
+/// profile, activation) build on the same statements.
 struct Accounts: Sendable {
     let hasher: PasswordHasher
     let logger: Logger
@@ -28,6 +30,22 @@ struct Accounts: Sendable {
         )
         for try await id in rows.decode(UUID.self) { return id }
         throw NotFound(.user)
+    }
+
+    /// A new, logged-in account for a registration; nil when `email` has an account already.
+    func insertRegistered(email: String, fullName: String, passwordHash: String, on connection: PostgresConnection) async throws
+        -> UUID?
+    {
+        let rows = try await connection.query(
+            """
+            INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(email), \(fullName), \(passwordHash), now())
+            ON CONFLICT (email) DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
     }
 
     /// The id of the account with `email` and whether it is active; nil when there is none.
@@ -56,5 +74,40 @@ struct Accounts: Sendable {
             return User(id: id, email: email, fullName: name, isActive: active, createdAt: created)
         }
         return nil
+    }
+
+    /// What a login checks against: the account with `email`, its password hash and whether it is
+    /// active; nil when there is none.
+    func credentials(email: String, on connection: PostgresConnection) async throws -> (id: UUID, hash: String, active: Bool)? {
+        let rows = try await connection.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
+        for try await (id, hash, active) in rows.decode((UUID, String, Bool).self) { return (id, hash, active) }
+        return nil
+    }
+
+    /// The stored password hash of `userID`; nil when there is no such account.
+    func passwordHash(of userID: UUID, on connection: PostgresConnection) async throws -> String? {
+        let rows = try await connection.query("SELECT password_hash FROM users WHERE id = \(userID)", logger: logger)
+        for try await hash in rows.decode(String.self) { return hash }
+        return nil
+    }
+
+    func setFullName(_ name: String, of userID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE users SET full_name = \(name) WHERE id = \(userID)", logger: logger)
+    }
+
+    func setPasswordHash(_ hash: String, of userID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE users SET password_hash = \(hash) WHERE id = \(userID)", logger: logger)
+    }
+
+    /// Activates or deactivates the account with `email`; its id, or nil when there is none.
+    func setActive(_ active: Bool, email: String, on connection: PostgresConnection) async throws -> UUID? {
+        let rows = try await connection.query("UPDATE users SET is_active = \(active) WHERE email = \(email) RETURNING id", logger: logger)
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    /// Stamps a successful login.
+    func recordLogin(of userID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
     }
 }

@@ -11,6 +11,7 @@ extension IdentityService {
             throw IdentityError.invalidToken
         }
         let organizationID = claims.organizationID.flatMap(UUID.init(uuidString:))
+        // Not through Accounts and Logins: one statement joins them all, so a request costs one round trip.
         let rows = try await postgres.query(
             """
             SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role, \(unescaped: PremiumGate.columns(of: "o"))
@@ -41,6 +42,7 @@ extension IdentityService {
     /// The principal of a browser session cookie, with the digest of the session's CSRF token.
     public func authenticate(sessionToken: String) async throws -> (principal: Principal, csrfDigest: String) {
         let digest = SecretToken.digest(sessionToken)
+        // Not through Accounts and Logins: one statement joins them all, so a request costs one round trip.
         let rows = try await postgres.query(
             """
             SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash, \(unescaped: PremiumGate.columns(of: "o"))

@@ -31,12 +31,13 @@ extension IdentityService {
         let expiresAt = Date.now.addingTimeInterval(TimeInterval(settings.sessionLifetime.components.seconds))
         return try await postgres.transaction(logger: logger) { connection in
             let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
-            try await connection.query(
-                """
-                INSERT INTO sessions (token_hash, user_id, organization_id, csrf_hash, expires_at)
-                VALUES (\(SecretToken.digest(token)), \(userID), \(organization), \(SecretToken.digest(csrfToken)), \(expiresAt))
-                """,
-                logger: logger
+            try await logins.openSession(
+                tokenHash: SecretToken.digest(token),
+                csrfHash: SecretToken.digest(csrfToken),
+                userID: userID,
+                organizationID: organization,
+                expiresAt: expiresAt,
+                on: connection
             )
             try await recordLogin(userID: userID, organizationID: organization, method: "session", ip: ip, on: connection)
             let profile = try await self.profile(userID: userID, on: connection)
@@ -48,10 +49,7 @@ extension IdentityService {
     public func closeSession(_ principal: Principal, ip: String) async throws {
         guard case .session(let tokenHash) = principal.credential else { throw IdentityError.notAuthenticated }
         try await postgres.transaction(logger: logger) { connection in
-            try await connection.query(
-                "UPDATE sessions SET revoked_at = now() WHERE token_hash = \(tokenHash) AND revoked_at IS NULL",
-                logger: logger
-            )
+            try await logins.revokeSession(tokenHash: tokenHash, on: connection)
             if let organization = principal.organizationID {
                 try await AuditLog.record(
                     AuditEvent(
@@ -79,9 +77,9 @@ extension IdentityService {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let attempt = try await reserve(.loginFailures(ip: ip, email: email))
 
-        let rows = try await postgres.query("SELECT id, password_hash, is_active FROM users WHERE email = \(email)", logger: logger)
-        var account: (id: UUID, hash: String, active: Bool)?
-        for try await (id, hash, active) in rows.decode((UUID, String, Bool).self) { account = (id, hash, active) }
+        let account = try await postgres.withConnection { connection in
+            try await accounts.credentials(email: email, on: connection)
+        }
 
         let stored: String
         if let account { stored = account.hash } else { stored = try await decoyHash.value }
@@ -123,7 +121,7 @@ extension IdentityService {
     private func recordLogin(userID: UUID, organizationID: UUID?, method: String, ip: String, on connection: PostgresConnection)
         async throws
     {
-        try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
+        try await accounts.recordLogin(of: userID, on: connection)
         guard let organizationID else { return }
         try await AuditLog.record(
             AuditEvent(

@@ -16,7 +16,9 @@ extension IdentityService {
     public func updateProfile(_ principal: Principal, fullName: String?) async throws -> Profile {
         if let fullName {
             let name = try Self.validatedName(fullName, field: "full_name", required: true)
-            try await postgres.query("UPDATE users SET full_name = \(name) WHERE id = \(principal.userID)", logger: logger)
+            try await postgres.withConnection { connection in
+                try await accounts.setFullName(name, of: principal.userID, on: connection)
+            }
         }
         return try await profile(userID: principal.userID)
     }
@@ -25,10 +27,10 @@ extension IdentityService {
     /// family and every other browser session of the user.
     public func changePassword(_ principal: Principal, current: String, new: String, ip: String) async throws {
         let attempt = try await reserve(.passwordFailures(principal.userID))
-        let rows = try await postgres.query("SELECT password_hash FROM users WHERE id = \(principal.userID)", logger: logger)
-        var stored = ""
-        for try await hash in rows.decode(String.self) { stored = hash }
-        guard try await hasher.verify(current, against: stored) else {
+        let stored = try await postgres.withConnection { connection in
+            try await accounts.passwordHash(of: principal.userID, on: connection)
+        }
+        guard try await hasher.verify(current, against: stored ?? "") else {
             throw IdentityError.validation(["current_password": ["Your old password was entered incorrectly. Please enter it again."]])
         }
         await throttle.release(attempt)
@@ -36,21 +38,8 @@ extension IdentityService {
         let hash = try await hasher.hash(new)
         let keptSession: String? = if case .session(let tokenHash) = principal.credential { tokenHash } else { nil }
         try await postgres.transaction(logger: logger) { connection in
-            try await connection.query("UPDATE users SET password_hash = \(hash) WHERE id = \(principal.userID)", logger: logger)
-            try await connection.query(
-                """
-                UPDATE token_families SET revoked_at = now(), revoked_reason = 'password_change'
-                WHERE user_id = \(principal.userID) AND revoked_at IS NULL
-                """,
-                logger: logger
-            )
-            try await connection.query(
-                """
-                UPDATE sessions SET revoked_at = now()
-                WHERE user_id = \(principal.userID) AND revoked_at IS NULL AND token_hash IS DISTINCT FROM \(keptSession)
-                """,
-                logger: logger
-            )
+            try await accounts.setPasswordHash(hash, of: principal.userID, on: connection)
+            try await logins.revokeAll(of: principal.userID, reason: .passwordChange, keepingSession: keptSession, on: connection)
             if let organization = principal.organizationID {
                 try await AuditLog.record(
                     AuditEvent(
@@ -75,25 +64,9 @@ extension IdentityService {
     public func setActive(email rawEmail: String, active: Bool) async throws -> Bool {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         return try await postgres.transaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                "UPDATE users SET is_active = \(active) WHERE email = \(email) RETURNING id",
-                logger: logger
-            )
-            var userID: UUID?
-            for try await id in rows.decode(UUID.self) { userID = id }
-            guard let userID else { return false }
+            guard let userID = try await accounts.setActive(active, email: email, on: connection) else { return false }
             if !active {
-                try await connection.query(
-                    """
-                    UPDATE token_families SET revoked_at = now(), revoked_reason = 'deactivated'
-                    WHERE user_id = \(userID) AND revoked_at IS NULL
-                    """,
-                    logger: logger
-                )
-                try await connection.query(
-                    "UPDATE sessions SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL",
-                    logger: logger
-                )
+                try await logins.revokeAll(of: userID, reason: .deactivated, on: connection)
             }
             for organization in try await MembershipTable(logger: logger).organizations(of: userID, on: connection) {
                 try await AuditLog.record(

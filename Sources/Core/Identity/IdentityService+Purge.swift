@@ -13,34 +13,6 @@ extension IdentityService {
         settings: IdentitySettings,
         logger: Logger
     ) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-settings.accessTokenLifetime.seconds)
-        let refreshSeconds = settings.refreshTokenLifetime.seconds
-        let families = try await connection.query(
-            """
-            WITH gone AS (
-                DELETE FROM token_families f
-                WHERE coalesce(
-                    (SELECT max(r.expires_at) FROM refresh_tokens r WHERE r.family_id = f.id),
-                    f.created_at + make_interval(secs => \(refreshSeconds))
-                ) < \(cutoff)
-                RETURNING 1
-            )
-            SELECT count(*) FROM gone
-            """,
-            logger: logger
-        )
-        let sessions = try await connection.query(
-            """
-            WITH gone AS (
-                DELETE FROM sessions WHERE expires_at < \(now) OR revoked_at < \(cutoff) RETURNING 1
-            )
-            SELECT count(*) FROM gone
-            """,
-            logger: logger
-        )
-        var deleted = 0
-        for try await count in families.decode(Int.self) { deleted += count }
-        for try await count in sessions.decode(Int.self) { deleted += count }
-        return deleted
+        try await Logins.purgeExpired(now: now, settings: settings, on: connection, logger: logger)
     }
 }

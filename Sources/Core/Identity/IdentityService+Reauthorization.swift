@@ -12,6 +12,7 @@ extension IdentityService {
         case .bearer(let family): (familyID, sessionHash) = (family, nil)
         case .session(let hash): (familyID, sessionHash) = (nil, hash)
         }
+        // Not through Accounts and Logins: one statement joins them all, so a long-lived stream's check costs one round trip.
         let rows = try await postgres.query(
             """
             SELECT u.is_active,

@@ -81,15 +81,14 @@ extension IdentityService {
     private func insertRegisteredUser(_ form: RegistrationForm, passwordHash: String, on connection: PostgresConnection) async throws
         -> UUID
     {
-        let inserted = try await connection.query(
-            """
-            INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(form.email), \(form.fullName), \(passwordHash), now())
-            ON CONFLICT (email) DO NOTHING
-            RETURNING id
-            """,
-            logger: logger
-        )
-        for try await id in inserted.decode(UUID.self) { return id }
+        if let id = try await accounts.insertRegistered(
+            email: form.email,
+            fullName: form.fullName,
+            passwordHash: passwordHash,
+            on: connection
+        ) {
+            return id
+        }
         // Deliberately vague: saying "taken" would confirm the address has an account.
         throw IdentityError.validation(["email": ["Unable to register with this email address."]])
     }

@@ -18,22 +18,8 @@ extension IdentityService {
             case invalid
         }
         let outcome: Outcome = try await postgres.transaction(logger: logger) { connection in
-            // The row lock makes concurrent refreshes of one token take turns: the second sees it spent.
-            let spent = try await connection.query(
-                """
-                UPDATE refresh_tokens r SET spent_at = now()
-                FROM token_families f, users u
-                WHERE r.jti = \(claims.jti) AND r.family_id = \(familyID) AND f.id = r.family_id AND u.id = f.user_id
-                  AND u.id = \(userID) AND u.is_active AND r.spent_at IS NULL AND f.revoked_at IS NULL
-                  AND r.expires_at > now()
-                RETURNING r.jti
-                """,
-                logger: logger
-            )
-            var rotated = false
-            for try await _ in spent.decode(String.self) { rotated = true }
-            guard rotated else {
-                let revoked = try await revokeFamilyIfSpent(jti: claims.jti, familyID: familyID, on: connection)
+            guard try await logins.spend(jti: claims.jti, familyID: familyID, userID: userID, on: connection) else {
+                let revoked = try await logins.revokeFamilyIfSpent(jti: claims.jti, familyID: familyID, on: connection)
                 if revoked, let organizationID {
                     try await AuditLog.record(
                         AuditEvent(
@@ -65,19 +51,11 @@ extension IdentityService {
         try await spendAuthenticationBudget(.verifyToken, ip: ip)
         let claims = try await logins.tokens.verify(token, as: nil)
         guard let familyID = UUID(uuidString: claims.familyID) else { throw IdentityError.invalidToken }
-        let rows = try await postgres.query(
-            """
-            SELECT f.revoked_at IS NULL AND u.is_active,
-                   (SELECT r.spent_at IS NULL FROM refresh_tokens r WHERE r.jti = \(claims.jti) AND r.family_id = f.id)
-            FROM token_families f JOIN users u ON u.id = f.user_id
-            WHERE f.id = \(familyID)
-            """,
-            logger: logger
-        )
-        for try await (live, unspent) in rows.decode((Bool, Bool?).self) {
-            // A refresh token is also dead once spent by rotation.
-            if live && (claims.tokenType == .access || unspent == true) { return }
+        let state = try await postgres.withConnection { connection in
+            try await logins.state(of: familyID, jti: claims.jti, on: connection)
         }
+        // A refresh token is also dead once spent by rotation.
+        if let state, state.live && (claims.tokenType == .access || state.unspent == true) { return }
         throw IdentityError.invalidToken
     }
 
@@ -89,7 +67,7 @@ extension IdentityService {
             throw IdentityError.invalidToken
         }
         try await postgres.transaction(logger: logger) { connection in
-            try await revoke(familyID: familyID, reason: "logout", on: connection)
+            try await logins.revoke(familyID: familyID, reason: .logout, on: connection)
             if let organization = principal.organizationID {
                 try await AuditLog.record(
                     AuditEvent(
@@ -99,7 +77,7 @@ extension IdentityService {
                         targetType: .tokenFamily,
                         targetID: familyID.apiString,
                         ip: ip,
-                        metadata: ["reason": "logout"]
+                        metadata: ["reason": Logins.RevocationReason.logout.rawValue]
                     ),
                     on: connection,
                     logger: logger
@@ -124,38 +102,9 @@ extension IdentityService {
                     on: connection
                 )
             case .session(let tokenHash):
-                try await connection.query(
-                    "UPDATE sessions SET organization_id = \(organizationID) WHERE token_hash = \(tokenHash)",
-                    logger: logger
-                )
+                try await logins.moveSession(tokenHash: tokenHash, to: organizationID, on: connection)
                 return try await logins.issuePair(userID: principal.userID, organizationID: organizationID, familyID: nil, on: connection)
             }
         }
-    }
-
-    /// Revokes the family when `jti` is a known, already spent token of it. True when it did.
-    private func revokeFamilyIfSpent(jti: String, familyID: UUID, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "SELECT spent_at IS NOT NULL FROM refresh_tokens WHERE jti = \(jti) AND family_id = \(familyID)",
-            logger: logger
-        )
-        var spent = false
-        for try await value in rows.decode(Bool.self) { spent = value }
-        guard spent else { return false }
-        return try await revoke(familyID: familyID, reason: "reuse", on: connection)
-    }
-
-    /// True when the family was live and is now revoked.
-    @discardableResult
-    func revoke(familyID: UUID, reason: String, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            """
-            UPDATE token_families SET revoked_at = now(), revoked_reason = \(reason)
-            WHERE id = \(familyID) AND revoked_at IS NULL RETURNING id
-            """,
-            logger: logger
-        )
-        for try await _ in rows.decode(UUID.self) { return true }
-        return false
     }
 }
