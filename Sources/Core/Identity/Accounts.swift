@@ -4,9 +4,9 @@ import PostgresNIO
 
 /// Every statement on `users` but the per-request principal reads (authentication and
 /// re-authorization join it with logins, memberships and the subscription in one statement each, so
-/// a request costs one round trip). Other domains ask it who a user is, which role they hold, and
-/// for a new account for an invited address; the identity service's flows (registration, login,
-/// profile, activation) build on the same statements.
+/// a request costs one round trip). Other domains ask it who a user is and for a new account for an
+/// invited address; roles are `MembershipTable`'s. The identity service's flows (registration,
+/// login, profile, activation) build on the same statements.
 struct Accounts: Sendable {
     let hasher: PasswordHasher
     let logger: Logger
@@ -53,16 +53,6 @@ struct Accounts: Sendable {
         let rows = try await connection.query("SELECT id, is_active FROM users WHERE email = \(email)", logger: logger)
         for try await (id, active) in rows.decode((UUID, Bool).self) { return (id, active) }
         return nil
-    }
-
-    /// The user's role in `organizationID`, or nil when not a member.
-    func role(of userID: UUID, in organizationID: UUID, on connection: PostgresConnection) async throws -> Role? {
-        try await MembershipTable(logger: logger).role(of: userID, in: organizationID, on: connection)
-    }
-
-    /// The organization a login lands in when none is asked for: the one joined first.
-    func defaultOrganization(of userID: UUID, on connection: PostgresConnection) async throws -> UUID? {
-        try await MembershipTable(logger: logger).firstOrganization(of: userID, on: connection)
     }
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {

@@ -92,7 +92,7 @@ extension IdentityService {
         if let account {
             let reason = matches ? "inactive" : "bad_password"
             try await postgres.transaction(logger: logger) { connection in
-                for organization in try await MembershipTable(logger: logger).organizations(of: account.id, on: connection) {
+                for organization in try await memberships.organizations(of: account.id, on: connection) {
                     try await AuditLog.record(
                         AuditEvent(
                             organizationID: organization,
@@ -113,8 +113,8 @@ extension IdentityService {
     }
 
     private func loginOrganization(userID: UUID, requested: UUID?, on connection: PostgresConnection) async throws -> UUID? {
-        guard let requested else { return try await accounts.defaultOrganization(of: userID, on: connection) }
-        guard try await accounts.role(of: userID, in: requested, on: connection) != nil else { throw NotFound(.membership) }
+        guard let requested else { return try await memberships.firstOrganization(of: userID, on: connection) }
+        guard try await memberships.role(of: userID, in: requested, on: connection) != nil else { throw NotFound(.membership) }
         return requested
     }
 

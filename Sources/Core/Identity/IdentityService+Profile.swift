@@ -9,7 +9,7 @@ extension IdentityService {
 
     func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
         guard let user = try await accounts.user(id: userID, on: connection) else { throw NotFound(.user) }
-        return Profile(user: user, organizations: try await MembershipTable(logger: logger).roles(of: userID, on: connection))
+        return Profile(user: user, organizations: try await memberships.roles(of: userID, on: connection))
     }
 
     /// `PATCH users/me`: only the full name can change here.
@@ -68,7 +68,7 @@ extension IdentityService {
             if !active {
                 try await logins.revokeAll(of: userID, reason: .deactivated, on: connection)
             }
-            for organization in try await MembershipTable(logger: logger).organizations(of: userID, on: connection) {
+            for organization in try await memberships.organizations(of: userID, on: connection) {
                 try await AuditLog.record(
                     AuditEvent(
                         organizationID: organization,

@@ -48,7 +48,7 @@ extension IdentityService {
     /// The role `userID` holds in `organizationID` now; nil when none, or the account is deactivated.
     public func currentRole(of userID: UUID, in organizationID: UUID) async throws -> Role? {
         try await postgres.withConnection { connection in
-            try await MembershipTable(logger: logger).role(of: userID, in: organizationID, activeAccountOnly: true, on: connection)
+            try await memberships.role(of: userID, in: organizationID, activeAccountOnly: true, on: connection)
         }
     }
 }

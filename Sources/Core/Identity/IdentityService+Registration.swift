@@ -28,7 +28,7 @@ extension IdentityService {
                 on: connection,
                 logger: logger
             )
-            try await MembershipTable(logger: logger).insert(userID, into: organization.id, role: .admin, on: connection)
+            try await memberships.insert(userID, into: organization.id, role: .admin, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organization.id,

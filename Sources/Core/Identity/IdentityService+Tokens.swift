@@ -37,7 +37,7 @@ extension IdentityService {
                 return revoked ? .reused : .invalid
             }
             var scope = organizationID
-            if let organization = organizationID, try await accounts.role(of: userID, in: organization, on: connection) == nil {
+            if let organization = organizationID, try await memberships.role(of: userID, in: organization, on: connection) == nil {
                 scope = nil  // removed from that organization since: keep the login, drop the scope
             }
             return .rotated(try await logins.issuePair(userID: userID, organizationID: scope, familyID: familyID, on: connection))
@@ -90,7 +90,7 @@ extension IdentityService {
     /// when not a member). A browser session moves to that organization as well.
     public func switchOrganization(_ principal: Principal, to organizationID: UUID) async throws -> TokenPair {
         try await postgres.transaction(logger: logger) { connection in
-            guard try await accounts.role(of: principal.userID, in: organizationID, on: connection) != nil else {
+            guard try await memberships.role(of: principal.userID, in: organizationID, on: connection) != nil else {
                 throw NotFound(.membership)
             }
             switch principal.credential {

@@ -8,6 +8,7 @@ public struct IdentityService: Sendable {
     let postgres: PostgresClient
     let accounts: Accounts
     let logins: Logins
+    var memberships: MembershipTable { MembershipTable(logger: logger) }
     let hasher: PasswordHasher
     let throttle: Throttle
     let settings: IdentitySettings

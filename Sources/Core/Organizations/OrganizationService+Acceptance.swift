@@ -22,7 +22,7 @@ extension OrganizationService {
                 on: connection
             )
             try await join(organization.id, userID: userID, by: invitation, newAccount: isNew, ip: ip, on: connection)
-            let role = try await identity.accounts.role(of: userID, in: organization.id, on: connection) ?? invitation.role
+            let role = try await memberships.role(of: userID, in: organization.id, on: connection) ?? invitation.role
             guard isNew else { return AcceptedInvitation(organization: organization, role: role, createdUser: nil, tokens: nil) }
             // A new account is logged in at once; an existing one keeps the login it accepted with.
             let tokens = try await identity.logins.issuePair(userID: userID, organizationID: organization.id, familyID: nil, on: connection)

@@ -135,7 +135,7 @@ public struct OrganizationService: Sendable {
         async throws
     {
         try principal.authorize(action)
-        guard let role = try await identity.accounts.role(of: principal.userID, in: organizationID, on: connection) else {
+        guard let role = try await memberships.role(of: principal.userID, in: organizationID, on: connection) else {
             throw NotFound(.membership)
         }
         guard role.allows(action) else { throw IdentityError.permissionDenied }
