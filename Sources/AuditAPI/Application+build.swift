@@ -135,11 +135,12 @@ private func register(
 ) throws {
     try handler.registerHandlers(
         on: RecordingTransport(router: router, table: routes),
-        // Compact, as DRF's JSONRenderer writes it; sorted keys keep answers byte-for-byte stable.
-        configuration: .init(dateTranscoder: ISO8601Transcoder(), jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
+        configuration: APIHandler.serverConfiguration,
         middlewares: [
             QueryParametersMiddleware(rules: schema.queryRules),
             RequestBodyMiddleware(rules: schema.bodyRules, limit: config.http.maxRequestBodyBytes),
+            // Before the nulls pass: it answers its operations whole, nulls written.
+            HotResponsesMiddleware(audits: handler.audits),
             RequiredNullsMiddleware(shapes: schema.responseShapes),
         ]
     )

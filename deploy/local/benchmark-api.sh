@@ -8,6 +8,10 @@
 # (../shared/peer-django, or AUDITMATE_PEER_DJANGO) in the same run, and AuditMate / reference.
 # Figures go in BENCHMARKS.md.
 #   AUDITMATE_BENCH_SECONDS=20 AUDITMATE_BENCH_CONNECTIONS=32 bash deploy/local/benchmark-api.sh
+# While working on one endpoint: AUDITMATE_BENCH_MODES="healthz list" measures only those, and
+# AUDITMATE_PEER_DJANGO=none skips the reference. AUDITMATE_BENCH_PROFILE=1 records the API with
+# `perf record -g` during each measured run and writes perf-<mode>.txt (the hottest symbols) next to
+# the figures.
 #
 # The API runs as in production except that its secrets are development ones: access log on (JSON
 # lines at info, to a file), per-user throttling on. Requests rotate over 64 users, because one user
@@ -108,10 +112,23 @@ memory() { awk -v key="$1:" '$1 == key { printf "%.0f", $2 / 1024 }' "/proc/$api
 export AUDITMATE_BENCH_TOKENS=$AM_WORK/tokens.tsv
 rss_idle=$(memory VmRSS)
 results=()
-for mode in healthz list detail start; do
+modes=${AUDITMATE_BENCH_MODES:-healthz list detail start}
+profile=${AUDITMATE_BENCH_PROFILE:-}
+[ -z "$profile" ] || command -v perf >/dev/null || am_die "AUDITMATE_BENCH_PROFILE needs perf (apt-get install linux-perf)"
+for mode in $modes; do
     export AUDITMATE_BENCH_MODE=$mode
     wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$base" >/dev/null  # warm-up
+    if [ -n "$profile" ]; then
+        perf record -q -g -F 999 -p "$api_pid" -o "$root/.build/perf-$mode.data" -- sleep "$seconds" 2>/dev/null &
+        perf_pid=$!
+    fi
     wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$base" >"$AM_WORK/$mode.txt"
+    if [ -n "$profile" ]; then
+        wait "$perf_pid" || true
+        perf report -i "$root/.build/perf-$mode.data" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null \
+            | grep -v '^#' | grep -v '^$' | head -n 60 >"$root/.build/perf-$mode.txt"
+        am_say "profile of $mode: .build/perf-$mode.txt"
+    fi
     grep -q "Non-2xx" "$AM_WORK/$mode.txt" && { cat "$AM_WORK/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }
     results+=("$mode" "$(memory VmRSS)" "$AM_WORK/$mode.txt")
 done
@@ -124,7 +141,9 @@ kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null  # the referenc
 # stopped before the load, so its starts, like AuditMate's, only queue their scans.
 peer_dir=${AUDITMATE_PEER_DJANGO:-$root/../shared/peer-django}
 peer_results=()
-if [ -f "$peer_dir/up.sh" ]; then
+if [ "$peer_dir" = none ]; then
+    am_say "AUDITMATE_PEER_DJANGO=none: the reference is not measured"
+elif [ -f "$peer_dir/up.sh" ]; then
     export PEER_DATA_DIR=$AM_WORK/peer PEER_VENV=$root/.build/peer-django-venv
     PEER_PG_PORT=$(am_free_port) PEER_REDIS_PORT=$(am_free_port) PEER_HTTP_PORT=$(am_free_port)
     export PEER_PG_PORT PEER_REDIS_PORT PEER_HTTP_PORT
@@ -148,7 +167,8 @@ with open(out, "w") as file:
     file.write("\n".join(lines) + "\n")
 PY
     export AUDITMATE_BENCH_TOKENS=$AM_WORK/peer-tokens.tsv AUDITMATE_BENCH_START_BODY='{"repository": "acme/api"}'
-    for mode in list detail start; do
+    for mode in $modes; do
+        [ "$mode" = healthz ] && continue
         export AUDITMATE_BENCH_MODE=$mode
         wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$peer_base" >/dev/null
         wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$peer_base" >"$AM_WORK/peer-$mode.txt"
@@ -194,6 +214,8 @@ if theirs:
         mode, path = theirs[i:i + 2]
         rate, p50, p99 = figures(path)
         print(f"{names[mode]:28} {rate:11.0f} {p50:8.2f} {p99:8.2f} {rates[mode][0] / rate:21.1f}x")
-share = rates["list"][0] / rates["healthz"][0]
-print(f"list / healthz rate: {share:.2f} (goal >= 0.5); list p99 {rates['list'][1]:.2f} ms (goal < 15)")
+for mode in ("list", "detail"):
+    if mode in rates and "healthz" in rates:
+        share = rates[mode][0] / rates["healthz"][0]
+        print(f"{mode} / healthz rate: {share:.2f} (goal >= 0.5); {mode} p99 {rates[mode][1]:.2f} ms (goal < 15)")
 PY

@@ -1,4 +1,5 @@
 import Core
+import OpenAPIRuntime
 import Prometheus
 
 /// Implements the operations of `openapi.yaml` (the generated `APIProtocol`). Each spec tag has its
@@ -25,4 +26,11 @@ struct APIHandler: APIProtocol {
     let servesMetrics: Bool
 
     var scope: RequestScope { RequestScope.current }
+
+    /// How the generated server writes bodies: compact, as DRF's JSONRenderer writes them; sorted
+    /// keys keep answers byte-for-byte stable (and `CompactJSON` writes the same bytes).
+    static let serverConfiguration = Configuration(
+        dateTranscoder: ISO8601Transcoder(),
+        jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]
+    )
 }
