@@ -1,5 +1,7 @@
 import ArgumentParser
 import Core
+import NIOCore
+import NIOPosix
 
 /// `AuditAPI` serves the HTTP API; `AuditAPI migrate` applies database migrations.
 @main
@@ -10,6 +12,16 @@ struct AuditAPICommand: AsyncParsableCommand {
         subcommands: [Serve.self, Migrate.self, RotateSecrets.self, DeactivateUser.self, ActivateUser.self, HealthCheck.self],
         defaultSubcommand: Serve.self
     )
+
+    /// Swift concurrency's jobs run on NIO's event loops, which also serve HTTP, PostgreSQL and
+    /// Redis: a request no longer hops between the two thread pools at every await. That hop was
+    /// most of what the API spent beyond its own work (BENCHMARKS.md). Nothing in the API blocks a
+    /// thread: bcrypt, PDF rendering, DNS and hiredis run on thread pools of their own. Installed
+    /// before any other job runs, as NIO requires.
+    static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await main(nil)
+    }
 }
 
 extension AuditAPICommand {

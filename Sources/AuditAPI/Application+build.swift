@@ -33,7 +33,8 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     )
     try register(handler, on: router, routes: routes, schema: schema, config: config)
 
-    var services = infrastructure.services + [auditEvents]
+    let principalChanges = PrincipalChangeListener(identity: identity, database: config.database, logger: logger)
+    var services = infrastructure.services + [auditEvents, principalChanges]
     if config.isProduction {
         services.append(
             MetricsListener.application(registry: metrics, host: config.http.host, port: config.http.metricsPort, logger: logger)
@@ -112,6 +113,7 @@ private func makeHandler(
             postgres: postgres,
             stripe: StripeClient(settings: config.billing, logger: logger),
             settings: config.billing,
+            stamps: identity.stamps,
             logger: logger
         ),
         audits: audits,

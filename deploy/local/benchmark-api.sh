@@ -9,9 +9,9 @@
 # Figures go in BENCHMARKS.md.
 #   AUDITMATE_BENCH_SECONDS=20 AUDITMATE_BENCH_CONNECTIONS=32 bash deploy/local/benchmark-api.sh
 # While working on one endpoint: AUDITMATE_BENCH_MODES="healthz list" measures only those, and
-# AUDITMATE_PEER_DJANGO=none skips the reference. AUDITMATE_BENCH_PROFILE=1 records the API with
-# `perf record -g` during each measured run and writes perf-<mode>.txt (the hottest symbols) next to
-# the figures.
+# AUDITMATE_PEER_DJANGO=none skips the reference. AUDITMATE_BENCH_PROFILE=1 records the whole
+# machine with `perf record -a -g` during each measured run and writes .build/perf-<mode>.txt: the
+# CPU by process, then the API's hottest symbols (.build/perf-<mode>.data has the call graphs).
 #
 # The API runs as in production except that its secrets are development ones: access log on (JSON
 # lines at info, to a file), per-user throttling on. Requests rotate over 64 users, because one user
@@ -119,14 +119,19 @@ for mode in $modes; do
     export AUDITMATE_BENCH_MODE=$mode
     wrk -t 2 -c "$connections" -d 3s -s deploy/local/benchmark-api.lua "$base" >/dev/null  # warm-up
     if [ -n "$profile" ]; then
-        perf record -q -g -F 999 -p "$api_pid" -o "$root/.build/perf-$mode.data" -- sleep "$seconds" 2>/dev/null &
+        perf record -q -a -g -F 999 -o "$root/.build/perf-$mode.data" -- sleep "$seconds" 2>/dev/null &
         perf_pid=$!
     fi
     wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s deploy/local/benchmark-api.lua "$base" >"$AM_WORK/$mode.txt"
     if [ -n "$profile" ]; then
         wait "$perf_pid" || true
-        perf report -i "$root/.build/perf-$mode.data" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null \
-            | grep -v '^#' | grep -v '^$' | head -n 60 >"$root/.build/perf-$mode.txt"
+        {
+            echo "# the machine's CPU by process (wrk, PostgreSQL, Redis and the API share 2 cores)"
+            perf report -i "$root/.build/perf-$mode.data" --sort comm --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 15
+            echo "# the API's hottest symbols"
+            perf report -i "$root/.build/perf-$mode.data" --pid "$api_pid" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null \
+                | grep -v '^#' | grep -v '^$' | head -n 50
+        } >"$root/.build/perf-$mode.txt"
         am_say "profile of $mode: .build/perf-$mode.txt"
     fi
     grep -q "Non-2xx" "$AM_WORK/$mode.txt" && { cat "$AM_WORK/$mode.txt" >&2; am_die "$mode: some answers were not 2xx"; }

@@ -31,10 +31,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
             baseURL: http.publicURL ?? Self.origin(of: request, trustedPeer: trustedPeer),
             uri: request.uri.description
         )
-        scope.principal = try await principal(of: request)
+        let budgeted = !Self.authenticationPaths.contains(path)
+        let authentication = try await authentication(of: request, budgeted: budgeted)
+        scope.principal = authentication?.principal
         if let binding = request.cookies[OAuthBindingCookie.name]?.value { scope.cookies[OAuthBindingCookie.name] = binding }
-        if let principal = scope.principal, !Self.authenticationPaths.contains(path) {
-            try await identity.spendRequestBudget(principal: principal, ip: scope.clientIP)
+        if let authentication, budgeted {
+            try await identity.charge(authentication)
         }
         var response = try await RequestScope.$current.withValue(scope) {
             try await next(request, context)
@@ -50,30 +52,33 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return response
     }
 
-    private func principal(of request: Request) async throws -> Principal? {
+    /// The caller's credentials checked, CSRF included; with `budgeted`, the request budget is
+    /// counted in the same round trip where it can be (`IdentityService.authenticate`).
+    private func authentication(of request: Request, budgeted: Bool) async throws -> IdentityService.Authentication? {
         if let authorization = request.headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             // Other schemes are not ours to judge, as DRF's JWTAuthentication ignores them.
             if parts.first?.lowercased() == "bearer" {
                 guard parts.count == 2 else { throw IdentityError.invalidToken }
-                return try await identity.authenticate(accessToken: String(parts[1]))
+                return try await identity.authenticate(accessToken: String(parts[1]), budgeted: budgeted)
             }
         }
         guard let session = request.cookies[SessionCookies.session]?.value else { return nil }
-        let principal: Principal
-        let csrfDigest: String
+        let authentication: IdentityService.Authentication
         do {
-            (principal, csrfDigest) = try await identity.authenticate(sessionToken: session)
+            authentication = try await identity.authenticate(sessionToken: session, budgeted: budgeted)
         } catch is IdentityError {
             return nil  // an expired or unknown session cookie is simply no session, as in Django
         }
         if !Self.safeMethods.contains(request.method) {
             let header = request.headers[.csrfToken] ?? ""
-            guard !header.isEmpty, header == request.cookies[SessionCookies.csrf]?.value, SecretToken.digest(header) == csrfDigest else {
+            guard !header.isEmpty, header == request.cookies[SessionCookies.csrf]?.value,
+                SecretToken.digest(header) == authentication.csrfDigest
+            else {
                 throw IdentityError.csrfFailed
             }
         }
-        return principal
+        return authentication
     }
 
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options, .trace]

@@ -12,14 +12,10 @@ struct AuditTable: Sendable {
     // MARK: - Reading
 
     func find(_ id: UUID, organizationID: UUID? = nil, on connection: PostgresConnection) async throws -> Audit? {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Audit.columns) FROM audits
-            WHERE id = \(id) AND (\(organizationID)::uuid IS NULL OR organization_id = \(organizationID))
-            """,
-            logger: logger
-        )
-        return try await Audit.decode(rows).first
+        for try await audit in try await connection.execute(FindStatement(id: id, organizationID: organizationID), logger: logger) {
+            return audit
+        }
+        return nil
     }
 
     func status(of id: UUID, on connection: PostgresConnection) async throws -> Audit.Status? {
@@ -28,32 +24,21 @@ struct AuditTable: Sendable {
         return nil
     }
 
-    /// A page of the organization's audits, newest first, and the total matching the filters (on
-    /// every row, computed before the limit: one round trip).
+    /// A page of the organization's audits, newest first, and the total matching the filters, in
+    /// one round trip (`ListStatement`).
     func list(
         organizationID: UUID,
         filters: AuditService.Filters,
         page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> Page<Audit> {
-        let status = filters.status?.rawValue
-        let trigger = filters.trigger?.rawValue
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Audit.columns), count(*) OVER () AS total FROM audits
-            WHERE organization_id = \(organizationID) AND (\(status)::text IS NULL OR status = \(status))
-              AND (\(filters.repository)::text IS NULL OR repository = \(filters.repository))
-              AND (\(trigger)::text IS NULL OR trigger = \(trigger))
-            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
+        let statement = ListStatement(organizationID: organizationID, filters: filters, page: page)
         var audits: [Audit] = []
+        // No row: an empty first page (the total is 0) or a page past the end (`isPastTheEnd`).
         var total = 0
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            audits.append(try Audit(columns))
-            total = try columns["total"].decode(Int.self)
+        for try await (audit, count) in try await connection.execute(statement, logger: logger) {
+            audits.append(audit)
+            total = count
         }
         return Page(items: audits, count: total, request: page)
     }

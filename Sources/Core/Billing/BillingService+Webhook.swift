@@ -20,27 +20,30 @@ extension BillingService {
         }
         guard let event = try? JSONDecoder().decode(StripeEvent.self, from: Data(body)) else { throw BillingError.malformedEvent }
 
-        return try await postgres.transaction(logger: logger) { connection in
+        let (outcome, changed): (WebhookOutcome, UUID?) = try await postgres.transaction(logger: logger) { connection in
             let inserted = try await connection.query(
                 "INSERT INTO stripe_events (id, type) VALUES (\(event.id), \(event.type)) ON CONFLICT (id) DO NOTHING RETURNING id",
                 logger: logger
             )
             var fresh = false
             for try await _ in inserted.decode(String.self) { fresh = true }
-            guard fresh else { return .duplicate }
+            guard fresh else { return (.duplicate, nil) }
 
-            guard let change = SubscriptionChange(event, planForPrice: plan(forPrice:)) else { return .ignored }
+            guard let change = SubscriptionChange(event, planForPrice: plan(forPrice:)) else { return (.ignored, nil) }
             guard let organizationID = try await organization(for: event.object, on: connection) else {
                 logger.warning("Stripe event for an unknown customer", metadata: ["event": "\(event.id)", "type": "\(event.type)"])
-                return .ignored
+                return (.ignored, nil)
             }
             try await connection.query(
                 "UPDATE stripe_events SET organization_id = \(organizationID) WHERE id = \(event.id)",
                 logger: logger
             )
             try await apply(change, of: event, to: organizationID, on: connection)
-            return .applied
+            return (.applied, organizationID)
         }
+        // Every member's next request sees the new standing, on every replica.
+        if let changed { await stamps.changed(.organization(changed)) }
+        return outcome
     }
 
     /// The organization an event is about: its Stripe customer, else the metadata AuditMate put on

@@ -8,12 +8,15 @@ public struct BillingService: Sendable {
     let postgres: PostgresClient
     let stripe: StripeClient
     let settings: BillingSettings
+    /// Where a subscription change is announced to the API replicas' principal caches.
+    let stamps: PrincipalStamps
     let logger: Logger
 
-    public init(postgres: PostgresClient, stripe: StripeClient, settings: BillingSettings, logger: Logger) {
+    public init(postgres: PostgresClient, stripe: StripeClient, settings: BillingSettings, stamps: PrincipalStamps, logger: Logger) {
         self.postgres = postgres
         self.stripe = stripe
         self.settings = settings
+        self.stamps = stamps
         self.logger = logger
     }
 

@@ -2,15 +2,92 @@ import Foundation
 import PostgresNIO
 
 extension IdentityService {
-    /// The principal of a bearer access token: signature, expiry and type, then on every request
-    /// the account (still active), the family (not revoked), the role in the token's organization
-    /// and that organization's subscription.
-    public func authenticate(accessToken: String) async throws -> Principal {
+    /// A request's caller, and its request budget when that was counted in the same round trip.
+    public struct Authentication: Sendable {
+        public let principal: Principal
+        /// Browser sessions: the digest of the session's CSRF token, for unsafe methods.
+        public let csrfDigest: String?
+        /// The budget as counted alongside the stamps; judged by `charge`, after the caller's own
+        /// checks (CSRF), so their answers keep coming first.
+        let spent: Throttle.Spent?
+    }
+
+    /// The principal of a bearer access token: signature, expiry and type, then the account (still
+    /// active), the family (not revoked), the role in the token's organization and that
+    /// organization's subscription, as of this request. With `budgeted`, the request budget is
+    /// counted in the same Redis round trip that tells whether the principal remembered for this
+    /// login is still current (`PrincipalCache`); only then is PostgreSQL not asked.
+    public func authenticate(accessToken: String, budgeted: Bool) async throws -> Authentication {
         let claims = try await logins.tokens.verify(accessToken, as: .access)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
         }
         let organizationID = claims.organizationID.flatMap(UUID.init(uuidString:))
+        let key = PrincipalCache.Key.bearer(familyID: familyID, userID: userID, organizationID: organizationID)
+        guard budgeted else {
+            return Authentication(principal: try await loadBearer(userID, familyID, organizationID).principal(), csrfDigest: nil, spent: nil)
+        }
+        // The stamp is read before PostgreSQL: a change committed in between shows as a new stamp
+        // on the next request, never as an old one stored with new rows.
+        let era = principals.era
+        let (spent, stamp) = await spendReadingStamp(user: userID, organization: organizationID)
+        if let entry = principals.principal(key, stamp: stamp) {
+            return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent)
+        }
+        let entry = try await loadBearer(userID, familyID, organizationID, stamp: stamp)
+        principals.store(key, entry, era: era)
+        return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent)
+    }
+
+    /// The principal of a browser session cookie, with the digest of the session's CSRF token.
+    /// The cache works as for bearer tokens once a first request has said whose session it is.
+    public func authenticate(sessionToken: String, budgeted: Bool) async throws -> Authentication {
+        let digest = SecretToken.digest(sessionToken)
+        let key = PrincipalCache.Key.session(tokenHash: digest)
+        var spent: Throttle.Spent?
+        var stamp: PrincipalStamps.Stamp?
+        let era = principals.era
+        let known = principals.entry(key)?.principal
+        if budgeted, let known {
+            (spent, stamp) = await spendReadingStamp(user: known.userID, organization: known.organizationID)
+            if let entry = principals.principal(key, stamp: stamp) {
+                return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent)
+            }
+        }
+        let entry: PrincipalCache.Entry
+        do {
+            entry = try await loadSession(digest, stamp: stamp)
+        } catch {
+            principals.forget(key)
+            throw error
+        }
+        // Stamped only when read for this very user and organization before the rows were.
+        let stamped = known?.userID == entry.principal.userID && known?.organizationID == entry.principal.organizationID
+        principals.store(key, stamped ? entry : entry.unstamped(), era: era)
+        return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent)
+    }
+
+    /// Counts the request against the caller's budget, unless `authenticate` already did, and
+    /// throws `throttled` once it is spent.
+    public func charge(_ authentication: Authentication) async throws {
+        if let spent = authentication.spent { return try spent.check() }
+        let budget = RequestBudget.user(authentication.principal.userID)
+        try await throttle.spend(budget.key, limit: budget.limit)
+    }
+
+    private func spendReadingStamp(user userID: UUID, organization organizationID: UUID?) async -> (Throttle.Spent, PrincipalStamps.Stamp?) {
+        let budget = RequestBudget.user(userID)
+        let (spent, values) = await throttle.spend(
+            budget.key,
+            limit: budget.limit,
+            reading: PrincipalStamps.keys(user: userID, organization: organizationID)
+        )
+        return (spent, await stamps.stamp(values, organization: organizationID))
+    }
+
+    private func loadBearer(_ userID: UUID, _ familyID: UUID, _ organizationID: UUID?, stamp: PrincipalStamps.Stamp? = nil) async throws
+        -> PrincipalCache.Entry
+    {
         // Not through Accounts and Logins: one statement joins them all, so a request costs one round trip.
         let rows = try await postgres.query(
             """
@@ -27,25 +104,32 @@ extension IdentityService {
             (String, Bool, Bool?, String?, String?, Date?, Bool?).self
         ) {
             guard active, familyLive == true else { throw IdentityError.invalidToken }
-            return Self.principal(
-                userID: userID,
-                email: email,
-                organizationID: organizationID,
-                role: role,
-                credential: .bearer(familyID: familyID),
-                standing: PremiumGate.standing(status, trialEnds, subscribed)
+            let standing = PremiumGate.standing(status, trialEnds, subscribed)
+            return PrincipalCache.Entry(
+                principal: Self.principal(
+                    userID: userID,
+                    email: email,
+                    organizationID: organizationID,
+                    role: role,
+                    credential: .bearer(familyID: familyID),
+                    standing: standing
+                ),
+                standing: standing,
+                csrfDigest: nil,
+                expiresAt: nil,
+                stamp: stamp,
+                storedAt: .now
             )
         }
         throw IdentityError.invalidToken
     }
 
-    /// The principal of a browser session cookie, with the digest of the session's CSRF token.
-    public func authenticate(sessionToken: String) async throws -> (principal: Principal, csrfDigest: String) {
-        let digest = SecretToken.digest(sessionToken)
+    private func loadSession(_ digest: String, stamp: PrincipalStamps.Stamp?) async throws -> PrincipalCache.Entry {
         // Not through Accounts and Logins: one statement joins them all, so a request costs one round trip.
         let rows = try await postgres.query(
             """
-            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash, \(unescaped: PremiumGate.columns(of: "o"))
+            SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash, s.expires_at,
+                   \(unescaped: PremiumGate.columns(of: "o"))
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
@@ -54,19 +138,26 @@ extension IdentityService {
             """,
             logger: logger
         )
-        for try await (userID, email, active, organizationID, role, csrf, status, trialEnds, subscribed) in rows.decode(
-            (UUID, String, Bool, UUID?, String?, String, String?, Date?, Bool?).self
+        for try await (userID, email, active, organizationID, role, csrf, expiresAt, status, trialEnds, subscribed) in rows.decode(
+            (UUID, String, Bool, UUID?, String?, String, Date, String?, Date?, Bool?).self
         ) {
             guard active else { throw IdentityError.invalidToken }
-            let principal = Self.principal(
-                userID: userID,
-                email: email,
-                organizationID: organizationID,
-                role: role,
-                credential: .session(tokenHash: digest),
-                standing: PremiumGate.standing(status, trialEnds, subscribed)
+            let standing = PremiumGate.standing(status, trialEnds, subscribed)
+            return PrincipalCache.Entry(
+                principal: Self.principal(
+                    userID: userID,
+                    email: email,
+                    organizationID: organizationID,
+                    role: role,
+                    credential: .session(tokenHash: digest),
+                    standing: standing
+                ),
+                standing: standing,
+                csrfDigest: csrf,
+                expiresAt: expiresAt,
+                stamp: stamp,
+                storedAt: .now
             )
-            return (principal, csrf)
         }
         throw IdentityError.invalidToken
     }
@@ -90,5 +181,12 @@ extension IdentityService {
             credential: credential,
             premiumAllowed: standing?.allowsPremium() ?? false
         )
+    }
+}
+
+extension PrincipalCache.Entry {
+    /// The same entry, kept only to say whose login it is.
+    func unstamped() -> Self {
+        Self(principal: principal, standing: standing, csrfDigest: csrfDigest, expiresAt: expiresAt, stamp: nil, storedAt: storedAt)
     }
 }

@@ -1,11 +1,6 @@
 import Foundation
 
 extension IdentityService {
-    /// Counts a request against the caller's budget (per user, or per address when anonymous).
-    public func spendRequestBudget(principal: Principal?, ip: String) async throws {
-        try await spend(principal.map { .user($0.userID) } ?? .anonymous(ip: ip))
-    }
-
     /// Counts a call to `endpoint` against the caller's address, the budget every authentication
     /// endpoint shares (`AuthenticationEndpoint`).
     func spendAuthenticationBudget(_ endpoint: AuthenticationEndpoint, ip: String) async throws(IdentityError) {

@@ -66,6 +66,7 @@ extension IdentityService {
                 )
             }
         }
+        await stamps.changed(.user(principal.userID))
     }
 
     /// The user id for correct credentials of an active account. Failures are throttled per (IP,

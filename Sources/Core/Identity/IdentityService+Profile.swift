@@ -55,6 +55,7 @@ extension IdentityService {
                 )
             }
         }
+        await stamps.changed(.user(principal.userID))
     }
 }
 
@@ -63,8 +64,8 @@ extension IdentityService {
     /// login and session, though each request re-checks the flag anyway. False for an unknown e-mail.
     public func setActive(email rawEmail: String, active: Bool) async throws -> Bool {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return try await postgres.transaction(logger: logger) { connection in
-            guard let userID = try await accounts.setActive(active, email: email, on: connection) else { return false }
+        let changed: UUID? = try await postgres.transaction(logger: logger) { connection in
+            guard let userID = try await accounts.setActive(active, email: email, on: connection) else { return nil }
             if !active {
                 try await logins.revokeAll(of: userID, reason: .deactivated, on: connection)
             }
@@ -83,7 +84,10 @@ extension IdentityService {
                     logger: logger
                 )
             }
-            return true
+            return userID
         }
+        guard let changed else { return false }
+        await stamps.changed(.user(changed))
+        return true
     }
 }

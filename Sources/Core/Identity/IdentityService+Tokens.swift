@@ -42,6 +42,7 @@ extension IdentityService {
             }
             return .rotated(try await logins.issuePair(userID: userID, organizationID: scope, familyID: familyID, on: connection))
         }
+        if case .reused = outcome { await stamps.changed(.user(userID)) }
         guard case .rotated(let pair) = outcome else { throw IdentityError.invalidToken }
         return pair
     }
@@ -84,12 +85,13 @@ extension IdentityService {
                 )
             }
         }
+        await stamps.changed(.user(principal.userID))
     }
 
     /// `auth/switch-organization/`: a new pair scoped to another of the user's organizations (404
     /// when not a member). A browser session moves to that organization as well.
     public func switchOrganization(_ principal: Principal, to organizationID: UUID) async throws -> TokenPair {
-        try await postgres.transaction(logger: logger) { connection in
+        let pair = try await postgres.transaction(logger: logger) { connection in
             guard try await memberships.role(of: principal.userID, in: organizationID, on: connection) != nil else {
                 throw NotFound(.membership)
             }
@@ -106,5 +108,8 @@ extension IdentityService {
                 return try await logins.issuePair(userID: principal.userID, organizationID: organizationID, familyID: nil, on: connection)
             }
         }
+        // Only a moved session changes what a login authenticates as; a bearer switch is a new token.
+        if case .session = principal.credential { await stamps.changed(.user(principal.userID)) }
+        return pair
     }
 }

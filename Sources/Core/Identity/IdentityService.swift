@@ -11,6 +11,10 @@ public struct IdentityService: Sendable {
     var memberships: MembershipTable { MembershipTable(logger: logger) }
     let hasher: PasswordHasher
     let throttle: Throttle
+    /// Principals authenticated by this process, and the change counters that say when they are not
+    /// current any more.
+    let principals: PrincipalCache
+    public let stamps: PrincipalStamps
     let settings: IdentitySettings
     /// Free trial of a new organization (`TRIAL_DAYS`).
     let trialLength: TimeInterval
@@ -45,6 +49,8 @@ public struct IdentityService: Sendable {
         self.accounts = Accounts(hasher: hasher, logger: logger)
         self.logins = Logins(tokens: tokens, logger: logger)
         self.throttle = Throttle(redis: redis, window: settings.throttleWindow, logger: logger)
+        self.principals = PrincipalCache()
+        self.stamps = PrincipalStamps(redis: redis, logger: logger)
         self.settings = settings
         self.logger = logger
         self.decoyHash = Task { try await hasher.decoy() }

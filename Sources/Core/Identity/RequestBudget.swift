@@ -5,10 +5,8 @@ import Foundation
 public enum RequestBudget: Sendable {
     /// Calls to the authentication endpoints (`AuthenticationEndpoint`) from one address.
     case authentication(ip: String)
-    /// Every other call of a logged-in user.
+    /// Every other call of a logged-in user (`IdentityService.charge`).
     case user(UUID)
-    /// Every other call without credentials, per address.
-    case anonymous(ip: String)
     /// Failed logins at one e-mail from one address; reserved before the password check.
     case loginFailures(ip: String, email: String)
     /// Wrong current passwords given by one user; reserved before the check.
@@ -19,7 +17,6 @@ public enum RequestBudget: Sendable {
         switch self {
         case .authentication(let ip): "auth-ip:\(Throttle.network(of: ip))"
         case .user(let id): "user:\(id.apiString)"
-        case .anonymous(let ip): "anonymous:\(Throttle.network(of: ip))"
         case .loginFailures(let ip, let email): "login-fail:\(Throttle.network(of: ip)):\(email)"
         case .passwordFailures(let id): "password-fail:\(id.apiString)"
         }
@@ -28,7 +25,7 @@ public enum RequestBudget: Sendable {
     var limit: Int {
         switch self {
         case .authentication: IdentityService.authenticationRequestLimit
-        case .user, .anonymous: IdentityService.userRequestLimit
+        case .user: IdentityService.userRequestLimit
         case .loginFailures, .passwordFailures: IdentityService.loginFailureLimit
         }
     }

@@ -33,6 +33,40 @@ public struct Throttle: Sendable {
         if count > limit { throw .throttled(retryAfter: Self.seconds(remaining)) }
     }
 
+    /// One request counted against a budget, to be judged later (`check`): the caller may have
+    /// other errors to answer first.
+    public struct Spent: Sendable {
+        let count: Int
+        let remaining: Int
+        let limit: Int
+
+        /// Throws `throttled` when the request went over the budget.
+        public func check() throws(IdentityError) {
+            if count > limit { throw .throttled(retryAfter: Throttle.seconds(remaining)) }
+        }
+    }
+
+    /// Counts one request against `key` and reads `values` (other Redis keys, as text) in the same
+    /// round trip. The values are nil when Redis did not answer and the fallback counted.
+    public func spend(_ key: String, limit: Int, reading values: [String]) async -> (Spent, [String?]?) {
+        let milliseconds = Int(window.seconds * 1000)
+        do {
+            let reply = try await redis.evaluate(
+                Self.script,
+                keys: ["throttle:" + key] + values,
+                arguments: [milliseconds, Operation.spend.rawValue, limit]
+            )
+            guard let items = reply.array, items.count == 2 + values.count, let count = items[0].int, let ttl = items[1].int else {
+                throw RedisError.unexpectedReply("throttle script returned \(reply)")
+            }
+            return (Spent(count: count, remaining: max(ttl, 0), limit: limit), items.dropFirst(2).map(\.string))
+        } catch {
+            logger.error("throttle store unavailable; limiting per process", metadata: ["error": "\(error)"])
+            let (count, remaining) = fallback.apply(.spend, "throttle:" + key, limit: limit, window: window)
+            return (Spent(count: count, remaining: remaining, limit: limit), nil)
+        }
+    }
+
     /// Takes one unit of `key`'s budget if any is left in this window (else throws `throttled`),
     /// in one atomic step: concurrent callers can never take more than `limit`.
     public func reserve(_ key: String, limit: Int) async throws(IdentityError) -> Reservation {
@@ -83,7 +117,10 @@ public struct Throttle: Sendable {
         end
         count = redis.call('INCR', KEYS[1])
         if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-        return {count, redis.call('PTTL', KEYS[1])}
+        local reply = {count, redis.call('PTTL', KEYS[1])}
+        -- Keys read alongside (`spend(_:limit:reading:)`); a missing one is false, which arrives as nil.
+        for i = 2, #KEYS do reply[i + 1] = redis.call('GET', KEYS[i]) end
+        return reply
         """
     )
 
@@ -113,7 +150,7 @@ public struct Throttle: Sendable {
         }
     }
 
-    private static func seconds(_ milliseconds: Int) -> Int {
+    static func seconds(_ milliseconds: Int) -> Int {
         max(1, (milliseconds + 999) / 1000)
     }
 }

@@ -10,7 +10,7 @@ extension OrganizationService {
         -> AcceptedInvitation
     {
         try await identity.spendAuthenticationBudget(.acceptInvitation, ip: ip)
-        return try await postgres.transaction(logger: logger) { connection in
+        let accepted = try await postgres.transaction(logger: logger) { connection in
             let (invitation, organization) = try await lockPendingInvitation(token: token, on: connection)
             // Logged in as someone else: refused before looking up whether the address has an account.
             if let caller, caller.email.lowercased() != invitation.email.lowercased() { throw IdentityError.permissionDenied }
@@ -29,6 +29,9 @@ extension OrganizationService {
             let created = try await identity.accounts.user(id: userID, on: connection)
             return AcceptedInvitation(organization: organization, role: role, createdUser: created, tokens: tokens)
         }
+        // The caller's own login may be scoped to the organization it has just joined.
+        if let caller { await identity.stamps.changed(.user(caller.userID)) }
+        return accepted
     }
 
     /// One answer for every token that cannot be used, so a guess learns nothing about which it hit.

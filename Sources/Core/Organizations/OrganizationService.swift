@@ -73,7 +73,7 @@ public struct OrganizationService: Sendable {
     /// without an ADMIN.
     public func changeRole(_ principal: Principal, userID: UUID, to role: Role, ip: String) async throws -> Member {
         let organizationID = try principal.organization()
-        return try await postgres.transaction(logger: logger) { connection in
+        let changed = try await postgres.transaction(logger: logger) { connection in
             let member = try await lockedMember(userID, in: organizationID, on: connection)
             try await authorizeCurrent(principal, .manageMembers, in: organizationID, on: connection)
             guard member.role != role else { return member }
@@ -94,6 +94,8 @@ public struct OrganizationService: Sendable {
             )
             return Member(userID: member.userID, email: member.email, fullName: member.fullName, role: role, joinedAt: member.joinedAt)
         }
+        await identity.stamps.changed(.user(userID))
+        return changed
     }
 
     /// `DELETE members/{user_id}/` (ADMIN): removes the membership (the account stays); the removed
@@ -119,6 +121,7 @@ public struct OrganizationService: Sendable {
                 logger: logger
             )
         }
+        await identity.stamps.changed(.user(userID))
     }
 
     /// The membership, 404 when the user is not in this organization. Locks the organization row
