@@ -25,7 +25,11 @@ extension IdentityService {
         let organizationID = claims.organizationID.flatMap(UUID.init(uuidString:))
         let key = PrincipalCache.Key.bearer(familyID: familyID, userID: userID, organizationID: organizationID)
         guard budgeted else {
-            return Authentication(principal: try await loadBearer(userID, familyID, organizationID).principal(), csrfDigest: nil, spent: nil)
+            return Authentication(
+                principal: try await loadBearer(userID, familyID, organizationID).principal(),
+                csrfDigest: nil,
+                spent: nil
+            )
         }
         // The stamp is read before PostgreSQL: a change committed in between shows as a new stamp
         // on the next request, never as an old one stored with new rows.
@@ -75,7 +79,8 @@ extension IdentityService {
         try await throttle.spend(budget.key, limit: budget.limit)
     }
 
-    private func spendReadingStamp(user userID: UUID, organization organizationID: UUID?) async -> (Throttle.Spent, PrincipalStamps.Stamp?) {
+    private func spendReadingStamp(user userID: UUID, organization organizationID: UUID?) async -> (Throttle.Spent, PrincipalStamps.Stamp?)
+    {
         let budget = RequestBudget.user(userID)
         let (spent, values) = await throttle.spend(
             budget.key,
