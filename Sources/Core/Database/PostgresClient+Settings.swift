@@ -16,8 +16,11 @@ extension PostgresClient {
         )
         configuration.options.maximumConnections = settings.poolSize
         configuration.options.connectTimeout = .seconds(5)
-        // Shows which process holds a connection in pg_stat_activity.
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        // Shows which process holds a connection in pg_stat_activity. Generic plans apply to named
+        // prepared statements only (`AuditTable+Statements.swift`), which are written for them.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", applicationName), ("plan_cache_mode", "force_generic_plan"),
+        ]
         self.init(configuration: configuration, backgroundLogger: logger)
     }
 }
