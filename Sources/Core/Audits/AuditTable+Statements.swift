@@ -25,7 +25,7 @@ extension AuditTable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Audit {
-            try Audit(row.makeRandomAccess())
+            try Audit(row)
         }
     }
 
@@ -61,8 +61,9 @@ extension AuditTable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> (Audit, Int) {
-            let columns = row.makeRandomAccess()
-            return (try Audit(columns), try columns["total"].decode(Int.self))
+            // `total` follows the audit's columns.
+            guard let total = row.dropFirst(Audit.columnCount).first else { throw PostgresDecodingError.Code.missingData }
+            return (try Audit(row), try total.decode(Int.self))
         }
     }
 }

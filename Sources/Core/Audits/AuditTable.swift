@@ -43,10 +43,11 @@ struct AuditTable: Sendable {
         return Page(items: audits, count: total, request: page)
     }
 
-    /// Audits waiting or running in the organization (the `ORG_MAX_ACTIVE_AUDITS` quota).
+    /// Audits waiting or running in the organization (the `ORG_MAX_ACTIVE_AUDITS` quota), as the
+    /// database counts them on every write to `audits` (`active_audit_counts`, migration 0012).
     func activeCount(organizationID: UUID, on connection: PostgresConnection) async throws -> Int {
         try await connection.count(
-            "SELECT count(*) FROM audits WHERE organization_id = \(organizationID) AND status = ANY(\(Audit.Status.active.names))",
+            "SELECT COALESCE(max(active), 0) FROM active_audit_counts WHERE organization_id = \(organizationID)",
             logger: logger
         )
     }
