@@ -31,10 +31,14 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
         auditEvents: auditEvents,
         logger: logger
     )
-    try register(handler, on: router, routes: routes, schema: schema, config: config)
+    let responses = ResponseCache()
+    try register(handler, on: router, routes: routes, schema: schema, responses: responses, config: config)
 
-    let principalChanges = PrincipalChangeListener(identity: identity, database: config.database, logger: logger)
-    var services = infrastructure.services + [auditEvents, principalChanges]
+    let listeners = [
+        ChangeListener(channel: ChangeListener.principals, cache: identity.principals, database: config.database, logger: logger),
+        ChangeListener(channel: ChangeListener.audits, cache: responses, database: config.database, logger: logger),
+    ]
+    var services = infrastructure.services + [auditEvents] + listeners
     if config.isProduction {
         services.append(
             MetricsListener.application(registry: metrics, host: config.http.host, port: config.http.metricsPort, logger: logger)
@@ -133,6 +137,7 @@ private func register(
     on router: Router<AppRequestContext>,
     routes: RouteTable,
     schema: SchemaDocument,
+    responses: ResponseCache,
     config: AppConfig
 ) throws {
     try handler.registerHandlers(
@@ -142,7 +147,7 @@ private func register(
             QueryParametersMiddleware(rules: schema.queryRules),
             RequestBodyMiddleware(rules: schema.bodyRules, limit: config.http.maxRequestBodyBytes),
             // Before the nulls pass: it answers its operations whole, nulls written.
-            HotResponsesMiddleware(audits: handler.audits),
+            HotResponsesMiddleware(audits: handler.audits, cache: responses),
             RequiredNullsMiddleware(shapes: schema.responseShapes),
         ]
     )

@@ -28,6 +28,7 @@ struct WorkerDomain: Sendable {
             integrations: integrations,
             github: github,
             heartbeatInterval: heartbeat,
+            changes: AuditChanges(redis: infrastructure.redis, logger: logger),
             logger: logger
         )
         self.audits = AuditService(

@@ -1,14 +1,17 @@
 import Foundation
 import PostgresNIO
 
-/// The scan's writes, through the tables' owners (`AuditTable`, `EvidenceTable`).
+/// The scan's writes, through the tables' owners (`AuditTable`, `EvidenceTable`). Each write to
+/// `audits` is announced once committed (`AuditChanges`), for the API's response caches.
 extension AuditScanner {
     var audits: AuditTable { AuditTable(logger: logger) }
     var evidence: EvidenceTable { EvidenceTable(logger: logger) }
 
     /// Marks the audit RUNNING, unless it has finished or been canceled meanwhile (nil then).
     func claim(_ auditID: UUID) async throws -> Audit? {
-        try await postgres.withConnection { connection in try await audits.claim(auditID, on: connection) }
+        let claimed = try await postgres.withConnection { connection in try await audits.claim(auditID, on: connection) }
+        if claimed != nil { await changes?.changed() }
+        return claimed
     }
 
     /// Clears evidence of an earlier, interrupted run and sets the amount of work.
@@ -17,6 +20,7 @@ extension AuditScanner {
             try await evidence.deleteAll(of: audit.id, on: connection)
             try await audits.begin(audit.id, total: total, on: connection)
         }
+        await changes?.changed()
     }
 
     /// Stores one resource's evidence and advances the progress, in one transaction.
@@ -25,12 +29,13 @@ extension AuditScanner {
             try await evidence.upsert(rows, auditID: audit.id, on: connection)
             try await audits.advance(audit.id, by: rows.count, on: connection)
         }
+        await changes?.changed()
     }
 
     /// Computes the result from the stored evidence: FAIL when a HIGH check failed, PASS otherwise;
     /// the score weighs decided checks by severity; the digest chains the evidence hashes.
     func finish(_ audit: Audit) async throws -> Audit.Status {
-        try await postgres.transaction(logger: logger) { connection in
+        let status = try await postgres.transaction(logger: logger) { connection in
             var summary = Audit.Summary()
             var hashes: [(check: String, resource: String, sha256: String)] = []
             var passedWeight = 0
@@ -62,11 +67,14 @@ extension AuditScanner {
             // Canceled while the last checks ran: it stays canceled.
             return try await audits.finish(audit.id, with: result, on: connection)
         }
+        await changes?.changed()
+        return status
     }
 
     /// Ends the audit in ERROR with a reason a user can act on.
     func fail(_ audit: Audit, _ reason: String) async throws -> Audit.Status {
         try await postgres.withConnection { connection in try await audits.fail(audit.id, reason: reason, on: connection) }
+        await changes?.changed()
         return .error
     }
 
@@ -76,6 +84,7 @@ extension AuditScanner {
         try await postgres.withConnection { connection in
             try await audits.postpone(audit.id, until: retryAt, reason: reason, on: connection)
         }
+        await changes?.changed()
     }
 
     func currentStatus(_ auditID: UUID) async throws -> Audit.Status? {

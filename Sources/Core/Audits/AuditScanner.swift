@@ -32,6 +32,8 @@ public struct AuditScanner: Sendable {
     /// a scan that still runs from one whose worker died. Workers use a quarter of the queue's
     /// visibility timeout.
     let heartbeatInterval: Duration
+    /// Where writes to `audits` are announced (nil: nothing caches them).
+    let changes: AuditChanges?
 
     public init(
         postgres: PostgresClient,
@@ -40,6 +42,7 @@ public struct AuditScanner: Sendable {
         catalogue: [any ComplianceCheck] = CheckCatalogue.all,
         concurrency: Int = 4,
         heartbeatInterval: Duration = .seconds(15),
+        changes: AuditChanges? = nil,
         logger: Logger
     ) {
         self.postgres = postgres
@@ -48,6 +51,7 @@ public struct AuditScanner: Sendable {
         self.catalogue = catalogue
         self.concurrency = concurrency
         self.heartbeatInterval = heartbeatInterval
+        self.changes = changes
         self.logger = logger
     }
 

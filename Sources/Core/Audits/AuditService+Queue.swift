@@ -21,6 +21,7 @@ extension AuditService {
             liveScans: { taskIDs in try await broker.liveTaskIDs(among: taskIDs) },
             stuckAfter: broker.visibilityTimeout * 3,
             maxActiveAudits: maxActiveAudits,
+            changes: AuditChanges(redis: broker.redis, logger: logger),
             logger: logger
         )
     }

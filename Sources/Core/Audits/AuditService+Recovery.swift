@@ -13,9 +13,11 @@ extension AuditService {
     /// was canceled meanwhile is left alone.
     func requeueStuck(now: Date) async throws -> [UUID] {
         let cutoff = now.addingTimeInterval(-stuckAfter.seconds)
-        return try await postgres.withConnection { connection in
+        let requeued = try await postgres.withConnection { connection in
             try await table.requeueStuck(since: cutoff, reason: Self.restartedReason, on: connection)
         }
+        if !requeued.isEmpty { await changes?.changed() }
+        return requeued
     }
 
     /// PENDING audits written or published before `cutoff`, due by `now`, whose scan message is not

@@ -24,6 +24,8 @@ public struct AuditService: Sendable {
     let stuckAfter: Duration
     /// PENDING or RUNNING audits an organization may have at once (`ORG_MAX_ACTIVE_AUDITS`).
     let maxActiveAudits: Int
+    /// Moved after each write here, for the API's response cache; nil where nothing caches.
+    public let changes: AuditChanges?
     let logger: Logger
 
     public init(
@@ -32,6 +34,7 @@ public struct AuditService: Sendable {
         liveScans: @escaping LiveScans,
         stuckAfter: Duration,
         maxActiveAudits: Int = QuotaSettings().maxActiveAuditsPerOrganization,
+        changes: AuditChanges? = nil,
         logger: Logger
     ) {
         self.postgres = postgres
@@ -39,6 +42,7 @@ public struct AuditService: Sendable {
         self.liveScans = liveScans
         self.stuckAfter = stuckAfter
         self.maxActiveAudits = maxActiveAudits
+        self.changes = changes
         self.logger = logger
     }
 
@@ -102,6 +106,7 @@ public struct AuditService: Sendable {
                 on: connection
             )
         }
+        await changes?.changed()
         await publish(audit.id, notBefore: nil)
         return audit
     }
@@ -196,6 +201,7 @@ public struct AuditService: Sendable {
         let canceled = try await postgres.withConnection { connection in
             try await table.cancel(id, organizationID: organizationID, on: connection)
         }
+        await changes?.changed()
         guard let canceled else { throw AuditError.conflict("The audit has already finished.") }
         return canceled
     }

@@ -13,7 +13,7 @@ public struct IdentityService: Sendable {
     let throttle: Throttle
     /// Principals authenticated by this process, and the change counters that say when they are not
     /// current any more.
-    let principals: PrincipalCache
+    public let principals: PrincipalCache
     public let stamps: PrincipalStamps
     let settings: IdentitySettings
     /// Free trial of a new organization (`TRIAL_DAYS`).

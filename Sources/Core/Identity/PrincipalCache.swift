@@ -7,9 +7,9 @@ import Synchronization
 /// miss and read PostgreSQL again.
 ///
 /// Changes made outside the application (SQL) arrive as PostgreSQL notifications
-/// (`PrincipalChangeListener`), which empty the cache. It is only used while that listener is
+/// (`ChangeListener.principals`), which empty the cache. It is only used while that listener is
 /// connected: a process that might be missing notifications reads every principal from PostgreSQL.
-public final class PrincipalCache: Sendable {
+public final class PrincipalCache: ListenedCache {
     enum Key: Hashable, Sendable {
         /// A bearer access token: its family, user and organization claims.
         case bearer(familyID: UUID, userID: UUID, organizationID: UUID?)
@@ -49,7 +49,7 @@ public final class PrincipalCache: Sendable {
     init() {}
 
     /// Starts remembering, empty: the change listener is connected from now on.
-    func open() {
+    public func open() {
         state.withLock { state in
             state.entries.removeAll()
             state.era += 1
@@ -58,7 +58,7 @@ public final class PrincipalCache: Sendable {
     }
 
     /// Forgets everything and stops remembering until `open`: changes may go unheard.
-    func close() {
+    public func close() {
         state.withLock { state in
             state.entries.removeAll()
             state.era += 1
@@ -67,7 +67,7 @@ public final class PrincipalCache: Sendable {
     }
 
     /// Forgets everything: some principal changed outside the application.
-    func clear() {
+    public func clear() {
         state.withLock { state in
             state.entries.removeAll()
             state.era += 1

@@ -58,7 +58,10 @@ struct ActiveAuditCountTests {
 
                 try await connection.query("UPDATE audits SET status = 'RUNNING' WHERE status = 'PENDING'", logger: logger)
                 try await expectExact("active to active")
-                try await connection.query("UPDATE audits SET status = 'PASS' WHERE organization_id = \(a) AND status = 'RUNNING'", logger: logger)
+                try await connection.query(
+                    "UPDATE audits SET status = 'PASS' WHERE organization_id = \(a) AND status = 'RUNNING'",
+                    logger: logger
+                )
                 try await expectExact("finished")
                 try await connection.query("UPDATE audits SET status = 'PENDING' WHERE status = 'PASS'", logger: logger)
                 try await expectExact("requeued")
