@@ -15,6 +15,8 @@ struct RequestScope: Sendable {
     var uri: String
     /// Request cookies handlers read besides the session's (which the middleware resolves).
     var cookies: [String: String] = [:]
+    /// The audits' `AuditChanges` version, read with the request budget; nil when it was not.
+    var auditsVersion: String?
     /// Headers for the response that the generated types cannot carry as they must be sent.
     let responseHeaders = ResponseHeaders()
 

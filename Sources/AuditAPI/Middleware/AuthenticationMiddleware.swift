@@ -34,6 +34,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let budgeted = !Self.authenticationPaths.contains(path)
         let authentication = try await authentication(of: request, budgeted: budgeted)
         scope.principal = authentication?.principal
+        scope.auditsVersion = AuditChanges.version(of: authentication?.alongside)
         if let binding = request.cookies[OAuthBindingCookie.name]?.value { scope.cookies[OAuthBindingCookie.name] = binding }
         if let authentication, budgeted {
             try await identity.charge(authentication)
@@ -60,13 +61,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
             // Other schemes are not ours to judge, as DRF's JWTAuthentication ignores them.
             if parts.first?.lowercased() == "bearer" {
                 guard parts.count == 2 else { throw IdentityError.invalidToken }
-                return try await identity.authenticate(accessToken: String(parts[1]), budgeted: budgeted)
+                return try await identity.authenticate(accessToken: String(parts[1]), budgeted: budgeted, alongside: AuditChanges.keys)
             }
         }
         guard let session = request.cookies[SessionCookies.session]?.value else { return nil }
         let authentication: IdentityService.Authentication
         do {
-            authentication = try await identity.authenticate(sessionToken: session, budgeted: budgeted)
+            authentication = try await identity.authenticate(sessionToken: session, budgeted: budgeted, alongside: AuditChanges.keys)
         } catch is IdentityError {
             return nil  // an expired or unknown session cookie is simply no session, as in Django
         }

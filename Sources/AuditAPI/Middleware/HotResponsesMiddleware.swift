@@ -76,7 +76,9 @@ struct HotResponsesMiddleware: ServerMiddleware {
         _ build: () async throws -> [UInt8]
     ) async throws -> (HTTPResponse, HTTPBody?) {
         let era = cache.era
-        let version = await audits.changes?.version()
+        // Read with the request budget where it could be, before the audits are.
+        var version = RequestScope.current.auditsVersion
+        if version == nil { version = await audits.changes?.version() }
         if let bytes = cache.bytes(key, version: version) {
             try hit()
             return Self.ok(bytes)

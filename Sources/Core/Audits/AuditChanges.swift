@@ -30,12 +30,20 @@ public struct AuditChanges: Sendable {
         }
     }
 
+    /// The keys a version is made of, for a caller that reads them in a round trip of its own
+    /// (the API's authentication, with the request budget): pass their values to `version(of:)`.
+    public static let keys = [PrincipalStamps.epochKey, key]
+
     /// The current version: the Redis data set's epoch (`PrincipalStamps`) and the counter. Nil
     /// when Redis does not answer or holds no epoch, and then nothing may be answered from a cache.
     public func version() async -> String? {
-        guard let reply = try? await redis.send("MGET", PrincipalStamps.epochKey, Self.key), let values = reply.array,
-            values.count == 2, let epoch = values[0].string
-        else { return nil }
-        return epoch + ":" + (values[1].string ?? "0")
+        guard let reply = try? await redis.send("MGET", Self.keys[0], Self.keys[1]), let values = reply.array else { return nil }
+        return Self.version(of: values.map(\.string))
+    }
+
+    /// The version from the values of `keys`.
+    public static func version(of values: [String?]?) -> String? {
+        guard let values, values.count == 2, let epoch = values[0] else { return nil }
+        return epoch + ":" + (values[1] ?? "0")
     }
 }

@@ -10,6 +10,9 @@ extension IdentityService {
         /// The budget as counted alongside the stamps; judged by `charge`, after the caller's own
         /// checks (CSRF), so their answers keep coming first.
         let spent: Throttle.Spent?
+        /// The values of the caller's `alongside` keys, read in the same round trip; nil when they
+        /// were not read (the budget was counted apart, or Redis did not answer).
+        public var alongside: [String?]? = nil
     }
 
     /// The principal of a bearer access token: signature, expiry and type, then the account (still
@@ -17,7 +20,7 @@ extension IdentityService {
     /// organization's subscription, as of this request. With `budgeted`, the request budget is
     /// counted in the same Redis round trip that tells whether the principal remembered for this
     /// login is still current (`PrincipalCache`); only then is PostgreSQL not asked.
-    public func authenticate(accessToken: String, budgeted: Bool) async throws -> Authentication {
+    public func authenticate(accessToken: String, budgeted: Bool, alongside: [String] = []) async throws -> Authentication {
         let claims = try await logins.tokens.verify(accessToken, as: .access)
         guard let userID = UUID(uuidString: claims.userID), let familyID = UUID(uuidString: claims.familyID) else {
             throw IdentityError.invalidToken
@@ -34,28 +37,29 @@ extension IdentityService {
         // The stamp is read before PostgreSQL: a change committed in between shows as a new stamp
         // on the next request, never as an old one stored with new rows.
         let era = principals.era
-        let (spent, stamp) = await spendReadingStamp(user: userID, organization: organizationID)
+        let (spent, stamp, values) = await spendReadingStamp(user: userID, organization: organizationID, alongside: alongside)
         if let entry = principals.principal(key, stamp: stamp) {
-            return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent)
+            return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent, alongside: values)
         }
         let entry = try await loadBearer(userID, familyID, organizationID, stamp: stamp)
         principals.store(key, entry, era: era)
-        return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent)
+        return Authentication(principal: entry.principal(), csrfDigest: nil, spent: spent, alongside: values)
     }
 
     /// The principal of a browser session cookie, with the digest of the session's CSRF token.
     /// The cache works as for bearer tokens once a first request has said whose session it is.
-    public func authenticate(sessionToken: String, budgeted: Bool) async throws -> Authentication {
+    public func authenticate(sessionToken: String, budgeted: Bool, alongside: [String] = []) async throws -> Authentication {
         let digest = SecretToken.digest(sessionToken)
         let key = PrincipalCache.Key.session(tokenHash: digest)
         var spent: Throttle.Spent?
         var stamp: PrincipalStamps.Stamp?
+        var values: [String?]?
         let era = principals.era
         let known = principals.entry(key)?.principal
         if budgeted, let known {
-            (spent, stamp) = await spendReadingStamp(user: known.userID, organization: known.organizationID)
+            (spent, stamp, values) = await spendReadingStamp(user: known.userID, organization: known.organizationID, alongside: alongside)
             if let entry = principals.principal(key, stamp: stamp) {
-                return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent)
+                return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent, alongside: values)
             }
         }
         let entry: PrincipalCache.Entry
@@ -68,7 +72,7 @@ extension IdentityService {
         // Stamped only when read for this very user and organization before the rows were.
         let stamped = known?.userID == entry.principal.userID && known?.organizationID == entry.principal.organizationID
         principals.store(key, stamped ? entry : entry.unstamped(), era: era)
-        return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent)
+        return Authentication(principal: entry.principal(), csrfDigest: entry.csrfDigest, spent: spent, alongside: values)
     }
 
     /// Counts the request against the caller's budget, unless `authenticate` already did, and
@@ -79,15 +83,15 @@ extension IdentityService {
         try await throttle.spend(budget.key, limit: budget.limit)
     }
 
-    private func spendReadingStamp(user userID: UUID, organization organizationID: UUID?) async -> (Throttle.Spent, PrincipalStamps.Stamp?)
-    {
+    /// The budget spent, the stamp, and the values of `alongside`, in one round trip.
+    private func spendReadingStamp(user userID: UUID, organization organizationID: UUID?, alongside: [String]) async -> (
+        Throttle.Spent, PrincipalStamps.Stamp?, [String?]?
+    ) {
         let budget = RequestBudget.user(userID)
-        let (spent, values) = await throttle.spend(
-            budget.key,
-            limit: budget.limit,
-            reading: PrincipalStamps.keys(user: userID, organization: organizationID)
-        )
-        return (spent, await stamps.stamp(values, organization: organizationID))
+        let keys = PrincipalStamps.keys(user: userID, organization: organizationID)
+        let (spent, values) = await throttle.spend(budget.key, limit: budget.limit, reading: keys + alongside)
+        let stamp = await stamps.stamp(values.map { Array($0.prefix(keys.count)) }, organization: organizationID)
+        return (spent, stamp, values.map { Array($0.dropFirst(keys.count)) })
     }
 
     private func loadBearer(_ userID: UUID, _ familyID: UUID, _ organizationID: UUID?, stamp: PrincipalStamps.Stamp? = nil) async throws
