@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Signs and verifies HS256 JSON Web Tokens compatible with SimpleJWT.
 public struct TokenIssuer: Sendable {
@@ -8,6 +9,11 @@ public struct TokenIssuer: Sendable {
     private let keys: [JWTKeyCollection]
     let accessLifetime: Duration
     let refreshLifetime: Duration
+    /// Tokens this process has verified, by their exact text (signature included): the same access
+    /// token arrives with every request of a login, and checking its header, signature and claims
+    /// again each time was a tenth of the cached audit list's CPU. Expiry and kind are still checked
+    /// on every use; the verifying keys only change with a restart, which empties this.
+    private let verified = VerifiedTokens()
 
     public init(signingKey: String, verifyingKeys: [String] = [], accessLifetime: Duration, refreshLifetime: Duration) async {
         var keys: [JWTKeyCollection] = []
@@ -45,12 +51,15 @@ public struct TokenIssuer: Sendable {
     /// including tokens with an algorithm other than HS256 (`none` among them), is
     /// `IdentityError.invalidToken`.
     public func verify(_ token: String, as kind: TokenClaims.Kind?, now: Date = .now) async throws(IdentityError) -> TokenClaims {
-        guard Self.headerAlgorithm(of: token) == "HS256" else { throw .invalidToken }
-        var verified: TokenClaims?
-        for collection in keys where verified == nil {
-            verified = try? await collection.verify(token, as: TokenClaims.self)
+        var claims = verified.claims(of: token)
+        if claims == nil {
+            guard Self.headerAlgorithm(of: token) == "HS256" else { throw .invalidToken }
+            for collection in keys where claims == nil {
+                claims = try? await collection.verify(token, as: TokenClaims.self)
+            }
+            if let claims { verified.remember(token, claims) }
         }
-        guard let claims = verified, kind == nil || claims.tokenType == kind, claims.exp > Int(now.timeIntervalSince1970) else {
+        guard let claims, kind == nil || claims.tokenType == kind, claims.exp > Int(now.timeIntervalSince1970) else {
             throw .invalidToken
         }
         return claims
@@ -64,5 +73,22 @@ public struct TokenIssuer: Sendable {
             let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
         else { return nil }
         return object["alg"] as? String
+    }
+}
+
+/// The claims of tokens whose signature was checked, bounded: when full, it starts over.
+private final class VerifiedTokens: Sendable {
+    static let capacity = 20_000
+    private let claims = Mutex<[String: TokenClaims]>([:])
+
+    func claims(of token: String) -> TokenClaims? {
+        claims.withLock { $0[token] }
+    }
+
+    func remember(_ token: String, _ verified: TokenClaims) {
+        claims.withLock { claims in
+            if claims.count >= Self.capacity { claims.removeAll(keepingCapacity: true) }
+            claims[token] = verified
+        }
     }
 }

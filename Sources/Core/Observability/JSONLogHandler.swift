@@ -53,6 +53,10 @@ public struct JSONLogHandler: LogHandler {
 /// Minimal JSON string quoting for hand-built JSON.
 public enum JSONText {
     public static func quote(_ text: String) -> String {
+        // Most texts (every access log line's keys and values) need no escape: one pass to tell.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var output = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
