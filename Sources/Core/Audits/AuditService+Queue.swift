@@ -15,8 +15,8 @@ extension AuditService {
         let producer = TaskProducer(broker: broker)
         self.init(
             postgres: postgres,
-            dispatch: { auditID, notBefore in
-                try await producer.enqueue(ScanAuditTask(auditID: auditID), options: .init(eta: notBefore))
+            dispatch: { auditID, notBefore, taskID in
+                try await producer.enqueue(ScanAuditTask(auditID: auditID), options: .init(id: taskID, eta: notBefore))
             },
             liveScans: { taskIDs in try await broker.liveTaskIDs(among: taskIDs) },
             stuckAfter: broker.visibilityTimeout * 3,

@@ -5,9 +5,9 @@ import PostgresNIO
 /// Starting, reading, canceling and checking audits. The scan itself is `AuditScanner`, run by
 /// the worker; this side only writes the audit row and hands its id to `dispatch`.
 public struct AuditService: Sendable {
-    /// Publishes the scan of an audit (the `audits.scan` task), optionally not before a time, and
-    /// returns the message's task id.
-    public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?) async throws -> String
+    /// Publishes the scan of an audit (the `audits.scan` task) as the message `taskID`, optionally
+    /// not before a time. The caller picks the id, so a start can store it with the audit.
+    public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?, _ taskID: String) async throws -> Void
     /// Which of the given scan task ids still have a message in the queue (ready, being run,
     /// delayed or retrying), found by id: the cost never depends on how many messages wait.
     public typealias LiveScans = @Sendable (_ taskIDs: [String]) async throws -> Set<String>
@@ -51,10 +51,10 @@ public struct AuditService: Sendable {
 
     var table: AuditTable { AuditTable(logger: logger) }
 
-    /// `POST audits/start/`: writes the audit (PENDING), then publishes its scan. If Redis cannot
-    /// take the message, the audit still exists with no `enqueued_at`, and the reconciler publishes
-    /// it later: an accepted audit is never lost. An organization with `maxActiveAudits` audits
-    /// waiting or running already is told to come back (`AuditError.busy`).
+    /// `POST audits/start/`: writes the audit (PENDING) with the task id of its scan, then publishes
+    /// that message. If Redis cannot take it, the audit still exists and its message is not live,
+    /// so the reconciler publishes it later: an accepted audit is never lost. An organization with
+    /// `maxActiveAudits` audits waiting or running already is told to come back (`AuditError.busy`).
     public func start(_ principal: Principal, integration: UUID?, repository rawRepository: String?, checks: [String]?) async throws
         -> Audit
     {
@@ -67,55 +67,60 @@ public struct AuditService: Sendable {
         if !unknown.isEmpty { errors["checks"] = unknown.map { "Unknown check \"\($0)\"." } }
         if !errors.isEmpty { throw AuditError.validation(errors) }
 
-        let audit = try await postgres.transaction(logger: logger) { connection in
-            // The organization's row is the lock that makes concurrent starts count one at a time. The
-            // count is a statement of its own: under READ COMMITTED it then sees the audits that the
-            // transaction holding the lock before us committed (a subquery of the locking statement
-            // would read the snapshot from before the wait).
-            try await Organization.lock(organizationID, on: connection, logger: logger)
-            let active = try await table.activeCount(organizationID: organizationID, on: connection)
-            if active >= maxActiveAudits {
-                throw AuditError.busy(
-                    "This organization already has \(active) audits waiting or running, the most it may have at once; "
-                        + "start this one when one of them has finished.",
-                    retryAfter: Self.busyRetryAfter
-                )
+        let new = AuditTable.NewAudit(
+            organizationID: organizationID,
+            integrationID: nil,  // picked by the statement
+            repository: repository?.description,
+            checks: selected,
+            trigger: .manual,
+            requestedBy: principal.userID,
+            scanTaskID: TaskEnvelope.newID()
+        )
+        var outcome = try await written(new, integration: integration)
+        if case .uncounted = outcome {
+            try await postgres.transaction(logger: logger) { connection in
+                try await table.recountActive(organizationID: organizationID, on: connection)
             }
-            guard
-                let integrationID = try await IntegrationTable(logger: logger).pick(
-                    integration,
-                    organizationID: organizationID,
-                    on: connection
-                )
-            else {
-                throw AuditError.validation([
-                    "integration": [
-                        integration == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."
-                    ]
-                ])
-            }
-            return try await table.insert(
-                AuditTable.NewAudit(
-                    organizationID: organizationID,
-                    integrationID: integrationID,
-                    repository: repository?.description,
-                    checks: selected,
-                    trigger: .manual,
-                    requestedBy: principal.userID
-                ),
-                on: connection
+            outcome = try await written(new, integration: integration)
+        }
+        let audit: Audit
+        switch outcome {
+        case .started(let started):
+            audit = started
+        case .busy(let active):
+            throw AuditError.busy(
+                "This organization already has \(active) audits waiting or running, the most it may have at once; "
+                    + "start this one when one of them has finished.",
+                retryAfter: Self.busyRetryAfter
             )
+        case .noIntegration:
+            throw AuditError.validation([
+                "integration": [integration == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."]
+            ])
+        case .uncounted:
+            throw PostgresDecodingError.Code.missingData  // the recount above wrote the row
         }
         await changes?.changed()
-        await publish(audit.id, notBefore: nil)
+        if let taskID = new.scanTaskID {
+            // Stored with the audit already: one statement fewer than `publish` (BENCHMARKS.md, issue 15).
+            await cycle.publish(audit.id) { try await dispatch(audit.id, nil, taskID) }
+        }
         return audit
+    }
+
+    /// The start's one statement, committed on its own (`AuditTable.StartStatement`).
+    private func written(_ new: AuditTable.NewAudit, integration: UUID?) async throws -> AuditTable.StartOutcome {
+        try await postgres.withConnection { connection in
+            try await table.start(new, integration: integration, maxActive: maxActiveAudits, on: connection)
+        }
     }
 
     /// Publishes the scan and records that it was published, with the message's task id. A failure
     /// (Redis down) is logged and left to the reconciler.
     func publish(_ auditID: UUID, notBefore: Date?) async {
         await cycle.publish(auditID) {
-            let taskID = try await dispatch(auditID, notBefore)
+            let taskID = TaskEnvelope.newID()
+            try await dispatch(auditID, notBefore, taskID)
             try await postgres.withConnection { connection in
                 try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: true, on: connection)
             }
@@ -126,7 +131,8 @@ public struct AuditService: Sendable {
     /// `enqueued_at` already the due time) and records the new message's task id. Throws when Redis
     /// cannot take it, so the scan task fails and its retry tries again.
     public func publishPostponed(_ auditID: UUID, notBefore: Date) async throws {
-        let taskID = try await dispatch(auditID, notBefore)
+        let taskID = TaskEnvelope.newID()
+        try await dispatch(auditID, notBefore, taskID)
         try await postgres.withConnection { connection in
             try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: false, on: connection)
         }

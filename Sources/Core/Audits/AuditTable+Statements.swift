@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 
-/// The two reads behind the API's hottest endpoints, as prepared statements: each connection parses
+/// The statements behind the API's hottest endpoints, as prepared statements: each connection parses
 /// and plans them once, where a plain query was parsed and planned again on every request (half
 /// of PostgreSQL's time on `GET audits/`, BENCHMARKS.md). Connections ask for generic plans
 /// (`PostgresClient.init(settings:)`), or PostgreSQL would keep planning each execution anew; the
@@ -65,5 +65,73 @@ extension AuditTable {
             guard let total = row.dropFirst(Audit.columnCount).first else { throw PostgresDecodingError.Code.missingData }
             return (try Audit(row), try total.decode(Int.self))
         }
+    }
+
+    /// `POST audits/start/` in one statement, committed on its own: it locks the organization's
+    /// row of `active_audit_counts`, compares the count with the quota, picks the integration and
+    /// writes the audit. Holding the lock costs one statement and its commit, where a transaction
+    /// of five round trips held it before (BENCHMARKS.md, issue 15). Under READ COMMITTED the
+    /// locking read returns the row as the start before us committed it, so the count is exact;
+    /// the insert's trigger then adds one to the row this statement holds. The integration is read
+    /// from the statement's snapshot, as a separate query would read it.
+    struct StartStatement: PostgresPreparedStatement {
+        static let sql = """
+            WITH gate AS (
+                SELECT active FROM active_audit_counts WHERE organization_id = $2 FOR UPDATE
+            ), picked AS (
+                \(IntegrationTable.pickQuery(requested: "$3", organizationID: "$2"))
+            ), inserted AS (
+                INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, scan_task_id, enqueued_at)
+                SELECT $1::uuid, $2::uuid, picked.id, $4::text, $5::text[], $6::text, $7::uuid, $9::text,
+                       CASE WHEN $9::text IS NULL THEN NULL ELSE now() END
+                FROM gate, picked
+                WHERE gate.active < $8::integer
+                RETURNING \(Audit.columns)
+            )
+            SELECT inserted.*, gate.active, picked.id FROM (VALUES (1)) AS one
+            LEFT JOIN gate ON true LEFT JOIN picked ON true LEFT JOIN inserted ON true
+            """
+
+        let new: NewAudit
+        let requestedIntegration: UUID?
+        let maxActive: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 9)
+            bindings.append(new.id)
+            bindings.append(new.organizationID)
+            bindings.append(requestedIntegration)
+            bindings.append(new.repository)
+            bindings.append(new.checks)
+            bindings.append(new.trigger.rawValue)
+            bindings.append(new.requestedBy)
+            bindings.append(maxActive)
+            bindings.append(new.scanTaskID)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> StartOutcome {
+            // The gate's count and the picked integration follow the audit's columns, which are
+            // all NULL when nothing was written.
+            let trailing = Array(row.dropFirst(Audit.columnCount))
+            guard trailing.count == 2 else { throw PostgresDecodingError.Code.missingData }
+            let active = try trailing[0].decode(Int?.self)
+            let integration = try trailing[1].decode(UUID?.self)
+            guard let active else { return .uncounted }
+            if active >= maxActive { return .busy(active: active) }
+            guard integration != nil else { return .noIntegration }
+            return .started(try Audit(row))
+        }
+    }
+
+    /// What a start found under its organization's count.
+    enum StartOutcome {
+        case started(Audit)
+        /// The organization has `active` audits waiting or running, the most it may have.
+        case busy(active: Int)
+        /// There is no such integration in the organization (or none at all).
+        case noIntegration
+        /// The organization has no row in `active_audit_counts` (one was deleted by hand).
+        case uncounted
     }
 }

@@ -43,11 +43,27 @@ struct AuditTable: Sendable {
         return Page(items: audits, count: total, request: page)
     }
 
-    /// Audits waiting or running in the organization (the `ORG_MAX_ACTIVE_AUDITS` quota), as the
-    /// database counts them on every write to `audits` (`active_audit_counts`, migration 0012).
-    func activeCount(organizationID: UUID, on connection: PostgresConnection) async throws -> Int {
-        try await connection.count(
-            "SELECT COALESCE(max(active), 0) FROM active_audit_counts WHERE organization_id = \(organizationID)",
+    /// A new PENDING audit of `new.organizationID` (`StartStatement`) when the organization has
+    /// fewer than `maxActive` audits waiting or running, as the database counts them on every write
+    /// to `audits` (`active_audit_counts`, migrations 0012 and 0014), and the integration exists.
+    func start(_ new: NewAudit, integration: UUID?, maxActive: Int, on connection: PostgresConnection) async throws -> StartOutcome {
+        let statement = StartStatement(new: new, requestedIntegration: integration, maxActive: maxActive)
+        for try await outcome in try await connection.execute(statement, logger: logger) { return outcome }
+        throw PostgresDecodingError.Code.missingData
+    }
+
+    /// Writes the organization's missing row of `active_audit_counts` from a real count. Writers of
+    /// `audits` wait while it counts, as the migration that introduced the table did, so the row
+    /// starts exact; this runs only after someone deleted the row by hand.
+    func recountActive(organizationID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("LOCK TABLE audits IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO active_audit_counts (organization_id, active)
+            SELECT \(organizationID), count(*) FROM audits
+            WHERE organization_id = \(organizationID) AND status = ANY(\(Audit.Status.active.names))
+            ON CONFLICT (organization_id) DO NOTHING
+            """,
             logger: logger
         )
     }
@@ -113,6 +129,9 @@ struct AuditTable: Sendable {
         var requestedBy: UUID?
         var scheduleID: UUID?
         var scheduledFor: Date?
+        /// The id its scan's message will have, when it is known before the audit is written (a
+        /// start); the audit then counts as published now.
+        var scanTaskID: String?
     }
 
     /// A new PENDING audit.
@@ -120,9 +139,11 @@ struct AuditTable: Sendable {
     func insert(_ new: NewAudit, on connection: PostgresConnection) async throws -> Audit {
         let rows = try await connection.query(
             """
-            INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, schedule_id, scheduled_for)
+            INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, schedule_id, scheduled_for,
+                                scan_task_id, enqueued_at)
             VALUES (\(new.id), \(new.organizationID), \(new.integrationID), \(new.repository), \(new.checks), \(new.trigger.rawValue),
-                    \(new.requestedBy), \(new.scheduleID), \(new.scheduledFor))
+                    \(new.requestedBy), \(new.scheduleID), \(new.scheduledFor), \(new.scanTaskID),
+                    CASE WHEN \(new.scanTaskID)::text IS NULL THEN NULL ELSE now() END)
             RETURNING \(unescaped: Audit.columns)
             """,
             logger: logger

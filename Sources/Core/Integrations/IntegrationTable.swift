@@ -27,16 +27,25 @@ struct IntegrationTable: Sendable {
     /// when none is named, the oldest. Nil when there is no such integration. Audits, schedules and
     /// the scanner's credential all go through this rule.
     func pick(_ requested: UUID?, organizationID: UUID, on connection: PostgresConnection) async throws -> UUID? {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(requested)
+        bindings.append(organizationID)
         let rows = try await connection.query(
-            """
-            SELECT id FROM integrations
-            WHERE organization_id = \(organizationID) AND (\(requested)::uuid IS NULL OR id = \(requested))
-            ORDER BY created_at, id LIMIT 1
-            """,
+            PostgresQuery(unsafeSQL: Self.pickQuery(requested: "$1", organizationID: "$2"), binds: bindings),
             logger: logger
         )
         for try await id in rows.decode(UUID.self) { return id }
         return nil
+    }
+
+    /// The rule as a query over two parameters, for statements that pick within themselves (the
+    /// start of an audit, `AuditTable.StartStatement`).
+    static func pickQuery(requested: String, organizationID: String) -> String {
+        """
+        SELECT id FROM integrations
+        WHERE organization_id = \(organizationID)::uuid AND (\(requested)::uuid IS NULL OR id = \(requested)::uuid)
+        ORDER BY created_at, id LIMIT 1
+        """
     }
 
     func find(_ id: UUID, organizationID: UUID, on connection: PostgresConnection) async throws -> Integration? {

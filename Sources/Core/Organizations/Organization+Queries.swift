@@ -24,7 +24,7 @@ extension Organization {
     }
 
     /// Locks the organization's row until the transaction ends: per-organization rules that count
-    /// rows (the active-audit quota) take it so concurrent requests count one at a time.
+    /// rows (the last admins of an organization) take it so concurrent requests count one at a time.
     static func lock(_ id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("SELECT 1 FROM organizations WHERE id = \(id) FOR UPDATE", logger: logger)
     }

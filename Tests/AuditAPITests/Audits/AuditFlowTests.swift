@@ -171,15 +171,18 @@ struct AuditFlowTests {
                     let id = try #require(try started.json()["id"] as? String)
                     let row = try await TestDatabase.withConnection(bed.config.database) { connection in
                         let rows = try await connection.query(
-                            "SELECT status, enqueued_at IS NULL FROM audits WHERE id = \(UUID(uuidString: id)!)",
+                            "SELECT status, scan_task_id FROM audits WHERE id = \(UUID(uuidString: id)!)",
                             logger: Logger(label: "t")
                         )
-                        var result: (String, Bool) = ("", false)
-                        for try await value in rows.decode((String, Bool).self) { result = value }
+                        var result: (String, String?) = ("", nil)
+                        for try await value in rows.decode((String, String?).self) { result = value }
                         return result
                     }
                     #expect(row.0 == "PENDING")
-                    #expect(row.1, "not published, so the reconciler will")
+                    // The start stored the id its message was to have; no such message is live, so
+                    // the reconciler will publish one.
+                    let taskID = try #require(row.1)
+                    #expect(try await bed.queue.broker.liveTaskIDs(among: [taskID]).isEmpty, "not published")
 
                     // The reconciler (beat's job) publishes it once Redis is reachable.
                     let published = try await Infrastructure.withRunning(

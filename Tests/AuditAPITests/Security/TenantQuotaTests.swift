@@ -16,7 +16,7 @@ extension Security {
     struct TenantQuotaTests {
         @Test func theSixthActiveAuditIsTooManyAndCountsStayExact() async throws {
             try await AuditTestBed.run(worker: false) { bed in
-                // Started in parallel: the organization's lock makes them count one at a time.
+                // Started in parallel: the lock on the organization's count makes them count one at a time.
                 let statuses = try await ParallelRequests.send(
                     8,
                     port: try #require(bed.api.client.port),
@@ -40,6 +40,48 @@ extension Security {
                 let first = try #require((try listed.json()["results"] as? [[String: Any]])?.first?["id"] as? String)
                 _ = try await bed.api.request(.post, "/api/v1/audits/\(first)/cancel/", token: bed.admin.access)
                 #expect(try await bed.start().status == .accepted)
+            }
+        }
+
+        /// A start locks its organization's row of `active_audit_counts` for one statement. Many
+        /// racing starts still stop at the quota; a row deleted by hand is recounted, not reset.
+        @Test func racingStartsStopAtTheQuotaAndALostCountIsRecounted() async throws {
+            try await AuditTestBed.run(worker: false) { bed in
+                let organization = try #require(UUID(uuidString: bed.admin.organizationID))
+                let logger = Logger(label: "tests.quota")
+                func kept() async throws -> [Int] {
+                    try await TestDatabase.withConnection(bed.config.database) { connection in
+                        let rows = try await connection.query(
+                            "SELECT active FROM active_audit_counts WHERE organization_id = \(organization)",
+                            logger: logger
+                        )
+                        var counts: [Int] = []
+                        for try await count in rows.decode(Int.self) { counts.append(count) }
+                        return counts
+                    }
+                }
+                #expect(try await kept() == [0], "a new organization has its row from the start")
+
+                let statuses = try await ParallelRequests.send(
+                    24,
+                    port: try #require(bed.api.client.port),
+                    .post,
+                    "/api/v1/audits/start/",
+                    json: { _ in [:] },
+                    token: bed.admin.access,
+                    forwardedFor: bed.api.address
+                ).map(\.status)
+                #expect(statuses.filter { $0 == 202 }.count == 5, "\(statuses)")
+                #expect(statuses.filter { $0 == 429 }.count == 19, "\(statuses)")
+                #expect(try await kept() == [5])
+
+                try await TestDatabase.withConnection(bed.config.database) { connection in
+                    try await connection.query("DELETE FROM active_audit_counts WHERE organization_id = \(organization)", logger: logger)
+                }
+                let refused = try await bed.start()
+                #expect(refused.status == .tooManyRequests, "\(refused.text)")
+                #expect((try refused.json()["detail"] as? String)?.contains("5 audits") == true)
+                #expect(try await kept() == [5], "recounted from the audits themselves")
             }
         }
 
