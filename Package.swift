@@ -39,6 +39,11 @@ let package = Package(
             providers: [.apt(["libhiredis-dev"])]
         ),
         .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CPangoCairo",
             pkgConfig: "pangocairo",
             providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
@@ -46,6 +51,7 @@ let package = Package(
         .target(
             name: "Core",
             dependencies: [
+                "CCurl",
                 "CHiredis",
                 "CPangoCairo",
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -13,6 +13,7 @@ struct AppConfigTests {
         "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=,YXVkaXRtYXRlLXNlY29uZGFyeS1mZXJuZXQta2V5eHg=",
         "STRIPE_SECRET_KEY": "sk_live_example",
         "STRIPE_WEBHOOK_SECRET": "whsec_one,whsec_two",
+        "SMTP_URL": "smtp://mailer:p%40ss@mail.example.com:587",
     ]
 
     func error(_ environment: [String: String]) -> ConfigError? {
@@ -64,10 +65,15 @@ struct AppConfigTests {
         #expect(config.http.allows(hostHeader: "eu.example.org:443"))
         #expect(!config.http.allows(hostHeader: "example.com"))
         #expect(!config.http.allows(hostHeader: "notexample.org"))
+        #expect(
+            config.mail.delivery
+                == .smtp(.init(url: "smtp://mail.example.com:587", username: "mailer", password: "p@ss", requiresTLS: true))
+        )
     }
 
     @Test(arguments: [
         "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "JWT_SIGNING_KEY", "FERNET_KEYS", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+        "SMTP_URL",
     ])
     func productionRequires(_ variable: String) {
         var environment = Self.production

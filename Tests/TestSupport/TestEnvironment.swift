@@ -44,6 +44,8 @@ public enum TestEnvironment {
             "BCRYPT_COST": "4",
             // Hundreds of servers and processes share one test PostgreSQL at once.
             "DATABASE_POOL_SIZE": "4",
+            // Development writes mail as files: into the temporary folder, never the checkout.
+            "EMAIL_FILE_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("auditmate-test-mail").path,
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
     }
@@ -63,6 +65,8 @@ public enum TestEnvironment {
         "FERNET_KEYS": "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=",
         "STRIPE_SECRET_KEY": "sk_test_production",
         "STRIPE_WEBHOOK_SECRET": "whsec_production",
+        // Loopback, where nothing listens: tests of production settings send no mail.
+        "SMTP_URL": "smtp://127.0.0.1:9",
     ]
 
     /// A development configuration for in-process servers: port 0 (any free port), quiet logs.

@@ -1,7 +1,7 @@
 # Shared by run.sh and test.sh: system packages, and PostgreSQL / Redis servers on 127.0.0.1 in a
 # folder of our own. Source it; every function prefixes its messages with "auditmate:".
 
-AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev pkg-config python3 python3-venv python3-cryptography
+AM_DEBIAN_PACKAGES=(postgresql redis-server redis-tools libhiredis-dev libcurl4-openssl-dev pkg-config python3 python3-venv python3-cryptography
     libpango1.0-dev libcairo2-dev fonts-dejavu-core fonts-wqy-microhei poppler-utils iproute2 util-linux)
 
 am_say() { printf 'auditmate: %s\n' "$*" >&2; }

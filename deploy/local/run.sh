@@ -84,6 +84,7 @@ export AUDITMATE_ENV=${AUDITMATE_ENV:-development}
 export DATABASE_URL="postgres://auditmate:$password@127.0.0.1:$pg_port/auditmate?sslmode=disable"
 export REDIS_URL="redis://127.0.0.1:$redis_port/0"
 export PORT=$api_port
+export EMAIL_FILE_DIR=${EMAIL_FILE_DIR:-$data/mail}  # without SMTP_URL, mail lands here as .eml files
 # /api/docs/ serves Swagger UI from this folder; without it, a plain list of the operations.
 if swagger_ui=$(am_swagger_ui "$root"); then export SWAGGER_UI_DIR=$swagger_ui; fi
 

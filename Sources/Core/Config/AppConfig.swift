@@ -35,6 +35,7 @@ public struct AppConfig: Sendable {
     public var billing: BillingSettings
     public var scheduling: SchedulingSettings
     public var quotas: QuotaSettings
+    public var mail: MailSettings
 
     public var isProduction: Bool { environment == .production }
 
@@ -100,6 +101,7 @@ public struct AppConfig: Sendable {
         self.billing = try BillingSettings(env, production: production)
         self.scheduling = try SchedulingSettings(env)
         self.quotas = try QuotaSettings(env)
+        self.mail = try MailSettings(env, production: production, publicURL: http.publicURL)
     }
 
     /// Reads the process environment. `@main` calls this once; nothing else reads the environment.
