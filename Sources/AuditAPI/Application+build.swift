@@ -11,12 +11,19 @@ func buildApplication(config: AppConfig) async throws -> some ApplicationProtoco
     let infrastructure = Infrastructure(config: config, applicationName: "auditmate-api", logger: logger)
     let metrics = PrometheusCollectorRegistry()
     let routes = RouteTable()
+    let outbox = Outbox(
+        postgres: infrastructure.postgres,
+        broker: QueueBroker(redis: infrastructure.redis, settings: config.queue),
+        fernet: try Fernet(keys: config.secrets.fernetKeys),
+        logger: logger
+    )
     let identity = await IdentityService(
         postgres: infrastructure.postgres,
         redis: infrastructure.redis,
         secrets: config.secrets,
         settings: config.identity,
         trialDays: config.billing.trialDays,
+        outbox: outbox,
         logger: logger
     )
     let router = makeRouter(config: config, identity: identity, metrics: metrics, routes: routes)

@@ -18,7 +18,7 @@ extension AuditWorkerCommand {
         static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run the worker (the default).")
 
         @Option(help: "Comma-separated queues to consume.")
-        var queues: String = "scans,reports"
+        var queues: String = "scans,reports,emails"
 
         @Option(help: "Task slots in this process.")
         var concurrency: Int = 8

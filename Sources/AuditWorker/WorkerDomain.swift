@@ -10,13 +10,16 @@ struct WorkerDomain: Sendable {
     let reports: ReportService
     let reportGenerator: ReportGenerator
     let producer: TaskProducer
+    let outbox: Outbox
+    let mail: MailDelivery
 
     init(config: AppConfig, infrastructure: Infrastructure, broker: QueueBroker, logger: Logger) throws {
         let github = GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger)
+        let fernet = try Fernet(keys: config.secrets.fernetKeys)
         let integrations = IntegrationService(
             postgres: infrastructure.postgres,
             github: github,
-            fernet: try Fernet(keys: config.secrets.fernetKeys),
+            fernet: fernet,
             settings: config.github,
             logger: logger
         )
@@ -41,5 +44,13 @@ struct WorkerDomain: Sendable {
         self.reports = ReportService(postgres: infrastructure.postgres, broker: broker, logger: logger)
         self.reportGenerator = ReportGenerator(postgres: infrastructure.postgres, heartbeatInterval: heartbeat, logger: logger)
         self.producer = TaskProducer(broker: broker)
+        self.outbox = Outbox(postgres: infrastructure.postgres, broker: broker, fernet: fernet, logger: logger)
+        self.mail = MailDelivery(
+            postgres: infrastructure.postgres,
+            transport: config.mail.transport(logger: logger),
+            settings: config.mail,
+            fernet: fernet,
+            logger: logger
+        )
     }
 }

@@ -122,7 +122,7 @@ struct BeatSystemJobTests {
                 logger: bed.logger
             )
             let dispatched = try await beat.dispatchDue(now: now)
-            #expect(dispatched.count == 5, "the two reconcile messages and three purges")
+            #expect(dispatched.count == 6, "the three reconcile messages and three purges")
             #expect(try await beat.dispatchDue(now: now.addingTimeInterval(59)).isEmpty, "each slot once")
 
             let remaining = try await TestDatabase.withConnection(bed.database) { connection in

@@ -92,7 +92,7 @@ if swagger_ui=$(am_swagger_ui "$root"); then export SWAGGER_UI_DIR=$swagger_ui; 
 
 "$bin/AuditAPI" > >(trap '' INT; exec sed -u 's/^/api    | /') 2>&1 &
 api_pid=$!
-"$bin/AuditWorker" worker --queues scans,reports,health --beat > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
+"$bin/AuditWorker" worker --queues scans,reports,emails,health --beat > >(trap '' INT; exec sed -u 's/^/worker | /') 2>&1 &
 worker_pid=$!
 
 demo_email=demo@auditmate.dev

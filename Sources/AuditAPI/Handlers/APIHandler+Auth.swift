@@ -48,6 +48,33 @@ extension APIHandler {
         return .ok(.init(body: .json(.init())))
     }
 
+    func verifyEmail(_ input: Operations.VerifyEmail.Input) async throws -> Operations.VerifyEmail.Output {
+        guard case .json(let body) = input.body else { throw APIError.malformed }
+        let email = try await identity.verifyEmail(token: body.token, ip: scope.clientIP)
+        return .ok(.init(body: .json(.init(detail: "Your e-mail address is verified.", email: email, emailVerified: true))))
+    }
+
+    func resendVerificationEmail(_ input: Operations.ResendVerificationEmail.Input) async throws
+        -> Operations.ResendVerificationEmail.Output
+    {
+        try await identity.resendVerification(try scope.authenticated(), ip: scope.clientIP)
+        return .accepted(.init(body: .json(.init(detail: "A new verification mail is on its way."))))
+    }
+
+    func requestPasswordReset(_ input: Operations.RequestPasswordReset.Input) async throws -> Operations.RequestPasswordReset.Output {
+        guard case .json(let body) = input.body else { throw APIError.malformed }
+        try await identity.requestPasswordReset(email: body.email, ip: scope.clientIP)
+        return .accepted(
+            .init(body: .json(.init(detail: "If an account uses this address, a link to reset its password is on its way.")))
+        )
+    }
+
+    func confirmPasswordReset(_ input: Operations.ConfirmPasswordReset.Input) async throws -> Operations.ConfirmPasswordReset.Output {
+        guard case .json(let body) = input.body else { throw APIError.malformed }
+        try await identity.confirmPasswordReset(token: body.token, password: body.password, ip: scope.clientIP)
+        return .ok(.init(body: .json(.init(detail: "Your password is set; every device was signed out."))))
+    }
+
     func logout(_ input: Operations.Logout.Input) async throws -> Operations.Logout.Output {
         guard case .json(let body) = input.body else { throw APIError.malformed }
         try await identity.logout(try scope.authenticated(), refreshToken: body.refresh, ip: scope.clientIP)

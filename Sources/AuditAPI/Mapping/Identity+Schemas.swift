@@ -25,6 +25,7 @@ extension Components.Schemas.UserProfile {
             id: profile.user.id.apiString,
             email: profile.user.email,
             fullName: profile.user.fullName,
+            emailVerified: profile.user.emailVerified,
             organizations: profile.organizations.map {
                 .init(id: $0.organizationID.apiString, name: $0.name, role: .init($0.role))
             }

@@ -50,7 +50,7 @@ struct TaskRegistry: Sendable {
     static let declarations: [TaskDeclaration] =
         [
             ScanAuditTask.declaration, ReconcileAuditsTask.declaration, GenerateReportTask.declaration,
-            ReconcileReportsTask.declaration, PingTask.declaration,
+            ReconcileReportsTask.declaration, SendEmailTask.declaration, ReconcileEmailsTask.declaration, PingTask.declaration,
         ]
         + Handlers.diagnostics.map(\.declaration)
 
@@ -60,7 +60,7 @@ struct TaskRegistry: Sendable {
         TaskRegistry(
             [
                 Handlers.scanAudit(domain), Handlers.reconcileAudits(domain), Handlers.generateReport(domain),
-                Handlers.reconcileReports(domain), Handlers.ping,
+                Handlers.reconcileReports(domain), Handlers.sendEmail(domain), Handlers.reconcileEmails(domain), Handlers.ping,
             ]
                 + (diagnostics ? Handlers.diagnostics : [])
         )

@@ -11,6 +11,10 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case tokenRevoked = "token.revoked"
     /// A spent refresh token was presented again: its family is revoked as stolen.
     case tokenReuseDetected = "token.reuse_detected"
+    case emailVerificationSent = "email.verification_sent"
+    case emailVerified = "email.verified"
+    case passwordResetRequested = "password.reset_requested"
+    case passwordReset = "password.reset"
 
     case organizationUpdated = "organization.updated"
     case memberRoleChanged = "member.role_changed"

@@ -57,11 +57,11 @@ struct Accounts: Sendable {
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {
         let rows = try await connection.query(
-            "SELECT id, email, full_name, is_active, created_at FROM users WHERE id = \(id)",
+            "SELECT id, email, full_name, is_active, created_at, email_verified_at IS NOT NULL FROM users WHERE id = \(id)",
             logger: logger
         )
-        for try await (id, email, name, active, created) in rows.decode((UUID, String, String, Bool, Date).self) {
-            return User(id: id, email: email, fullName: name, isActive: active, createdAt: created)
+        for try await (id, email, name, active, created, verified) in rows.decode((UUID, String, String, Bool, Date, Bool).self) {
+            return User(id: id, email: email, fullName: name, isActive: active, createdAt: created, emailVerified: verified)
         }
         return nil
     }
@@ -99,5 +99,20 @@ struct Accounts: Sendable {
     /// Stamps a successful login.
     func recordLogin(of userID: UUID, on connection: PostgresConnection) async throws {
         try await connection.query("UPDATE users SET last_login_at = now() WHERE id = \(userID)", logger: logger)
+    }
+
+    /// The address is proved (and becomes the account's, for an address change). False when
+    /// another account has taken that address meanwhile.
+    func verifyEmail(_ email: String, of userID: UUID, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE users SET email = \(email), email_verified_at = now()
+            WHERE id = \(userID) AND NOT EXISTS (SELECT 1 FROM users WHERE email = \(email) AND id <> \(userID))
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows.decode(UUID.self) { return true }
+        return false
     }
 }

@@ -37,9 +37,10 @@ extension IdentityService {
         try Self.validatedPassword(new, email: principal.email, field: "new_password")
         let hash = try await hasher.hash(new)
         let keptSession: String? = if case .session(let tokenHash) = principal.credential { tokenHash } else { nil }
-        try await postgres.transaction(logger: logger) { connection in
+        let notice = try await postgres.transaction(logger: logger) { connection in
             try await accounts.setPasswordHash(hash, of: principal.userID, on: connection)
             try await logins.revokeAll(of: principal.userID, reason: .passwordChange, keepingSession: keptSession, on: connection)
+            try await accountTokens.revoke(.passwordReset, userID: principal.userID, on: connection)
             if let organization = principal.organizationID {
                 try await AuditLog.record(
                     AuditEvent(
@@ -54,8 +55,10 @@ extension IdentityService {
                     logger: logger
                 )
             }
+            return try await queueSecurityNotice(.passwordChanged, userID: principal.userID, context: [:], on: connection)
         }
         await stamps.changed(.user(principal.userID))
+        await outbox?.publish(notice.map { [$0] } ?? [])
     }
 }
 

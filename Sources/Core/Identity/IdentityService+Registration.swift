@@ -20,7 +20,7 @@ extension IdentityService {
         try await spendAuthenticationBudget(.register, ip: ip)
         let form = try Self.validatedRegistration(email: rawEmail, password: password, fullName: rawName, organizationName: rawOrganization)
         let passwordHash = try await hasher.hash(password)
-        return try await postgres.transaction(logger: logger) { connection in
+        let (registration, mail) = try await postgres.transaction(logger: logger) { connection in
             let userID = try await insertRegisteredUser(form, passwordHash: passwordHash, on: connection)
             let organization = try await Organization.insert(
                 name: form.organizationName,
@@ -41,10 +41,19 @@ extension IdentityService {
                 on: connection,
                 logger: logger
             )
+            let mail = try await queueVerification(
+                userID: userID,
+                email: form.email,
+                name: form.fullName,
+                reason: "registration",
+                on: connection
+            )
             let pair = try await logins.issuePair(userID: userID, organizationID: organization.id, familyID: nil, on: connection)
             let profile = try await self.profile(userID: userID, on: connection)
-            return Registration(profile: profile, organization: organization, tokens: pair)
+            return (Registration(profile: profile, organization: organization, tokens: pair), mail)
         }
+        await outbox?.publish(mail.map { [$0] } ?? [])
+        return registration
     }
 
     /// A registration's fields, normalized and checked.

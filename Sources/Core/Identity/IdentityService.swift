@@ -16,6 +16,10 @@ public struct IdentityService: Sendable {
     public let principals: PrincipalCache
     public let stamps: PrincipalStamps
     let settings: IdentitySettings
+    /// Where account mail goes (verification, reset, security notices); nil in operator commands,
+    /// which send none.
+    let outbox: Outbox?
+    var accountTokens: AccountTokenTable { AccountTokenTable(logger: logger) }
     /// Free trial of a new organization (`TRIAL_DAYS`).
     let trialLength: TimeInterval
     let logger: Logger
@@ -34,8 +38,10 @@ public struct IdentityService: Sendable {
         secrets: Secrets,
         settings: IdentitySettings,
         trialDays: Int = 14,
+        outbox: Outbox? = nil,
         logger: Logger
     ) async {
+        self.outbox = outbox
         self.trialLength = TimeInterval(trialDays) * 86_400
         self.postgres = postgres
         let tokens = await TokenIssuer(

@@ -7,6 +7,8 @@ public struct User: Equatable, Sendable {
     public let fullName: String
     public let isActive: Bool
     public let createdAt: Date
+    /// The address was proved by a mailed token (verification, reset, an invitation's acceptance).
+    public let emailVerified: Bool
 }
 
 /// A tenant: every customer-owned row belongs to one.

@@ -43,4 +43,6 @@ public enum AuthenticationEndpoint: String, CaseIterable, Sendable {
     /// Opening a browser session (and closing one, which is the same path).
     case session = "auth/session/"
     case acceptInvitation = "invitations/accept/"
+    case verifyEmail = "auth/verify-email/"
+    case passwordReset = "auth/password-reset/"
 }
