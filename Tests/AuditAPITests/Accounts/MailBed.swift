@@ -43,19 +43,9 @@ struct MailBed: Sendable {
         }
     }
 
+    /// A real `AuditWorker` consuming `emails`, once it is consuming.
     static func startWorker(environment: [String: String], queue: QueueTestKit) async throws -> ChildProcess {
-        let process = try ChildProcess(
-            TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
-            arguments: ["worker", "--queues", "emails", "--concurrency", "2"],
-            environment: environment
-        )
-        do {
-            try await queue.waitUntilConsuming(process)
-        } catch {
-            await process.terminate()
-            throw error
-        }
-        return process
+        try await AuditTestBed.startWorker(environment: environment, queue: queue, queues: "emails")
     }
 
     /// The token of the first link in `message` that opens `path` under the app's URL.

@@ -74,11 +74,13 @@ struct AuditTestBed: Sendable {
         }
     }
 
-    /// A real `AuditWorker` consuming `scans` and `reports`, once it is consuming.
-    static func startWorker(environment: [String: String], queue: QueueTestKit) async throws -> ChildProcess {
+    /// A real `AuditWorker` consuming `queues` (`scans` and `reports` unless told), once it is consuming.
+    static func startWorker(environment: [String: String], queue: QueueTestKit, queues: String = "scans,reports") async throws
+        -> ChildProcess
+    {
         let process = try ChildProcess(
             TestEnvironment.binDirectory.appendingPathComponent("AuditWorker"),
-            arguments: ["worker", "--queues", "scans,reports", "--concurrency", "2"],
+            arguments: ["worker", "--queues", queues, "--concurrency", "2"],
             environment: environment
         )
         do {
