@@ -15,6 +15,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case emailVerified = "email.verified"
     case passwordResetRequested = "password.reset_requested"
     case passwordReset = "password.reset"
+    /// An invitation's holder took over an account that had never proved its address.
+    case accountTakenOver = "account.taken_over"
 
     case organizationUpdated = "organization.updated"
     case memberRoleChanged = "member.role_changed"

@@ -11,19 +11,27 @@ struct Accounts: Sendable {
     let hasher: PasswordHasher
     let logger: Logger
 
-    /// Creates the account an invitation to `email` asks for, from the invitee's `password` and
-    /// `fullName` (both required there; every missing field is named at once).
-    func createInvited(email: String, password: String?, fullName: String?, on connection: PostgresConnection) async throws -> UUID {
+    /// The name and password hash an invitee gives for the account an invitation creates or takes
+    /// over: both required (every missing field is named at once), the password rules apply.
+    func invitedCredentials(email: String, password: String?, fullName: String?) async throws -> (name: String, hash: String) {
         var errors: [String: [String]] = [:]
         if password == nil { errors["password"] = ["This field is required to create your account."] }
         if fullName == nil { errors["full_name"] = ["This field is required to create your account."] }
         if !errors.isEmpty { throw IdentityError.validation(errors) }
         let name = try IdentityService.validatedName(fullName ?? "", field: "full_name", required: true)
         try IdentityService.validatedPassword(password ?? "", email: email)
-        let hash = try await hasher.hash(password ?? "")
+        return (name, try await hasher.hash(password ?? ""))
+    }
+
+    /// Creates the account an invitation to `email` asks for, logged in now; `verified` when the
+    /// token came through the address's mail.
+    func createInvited(email: String, name: String, passwordHash: String, verified: Bool, on connection: PostgresConnection)
+        async throws -> UUID
+    {
         let rows = try await connection.query(
             """
-            INSERT INTO users (email, full_name, password_hash, last_login_at) VALUES (\(email), \(name), \(hash), now())
+            INSERT INTO users (email, full_name, password_hash, last_login_at, email_verified_at)
+            VALUES (\(email), \(name), \(passwordHash), now(), CASE WHEN \(verified) THEN now() END)
             RETURNING id
             """,
             logger: logger
@@ -48,11 +56,27 @@ struct Accounts: Sendable {
         return nil
     }
 
-    /// The id of the account with `email` and whether it is active; nil when there is none.
-    func account(email: String, on connection: PostgresConnection) async throws -> (id: UUID, isActive: Bool)? {
-        let rows = try await connection.query("SELECT id, is_active FROM users WHERE email = \(email)", logger: logger)
-        for try await (id, active) in rows.decode((UUID, Bool).self) { return (id, active) }
+    /// The account with `email`, locked until the transaction ends: its id, whether it is active and
+    /// whether it ever proved its address; nil when there is none.
+    func lockAccount(email: String, on connection: PostgresConnection) async throws -> (id: UUID, isActive: Bool, isVerified: Bool)? {
+        let rows = try await connection.query(
+            "SELECT id, is_active, email_verified_at IS NOT NULL FROM users WHERE email = \(email) FOR UPDATE",
+            logger: logger
+        )
+        for try await (id, active, verified) in rows.decode((UUID, Bool, Bool).self) { return (id, active, verified) }
         return nil
+    }
+
+    /// Gives an account that never proved its address to whoever proved it since (an invitation's
+    /// holder): their name and password, the address verified, logged in now.
+    func takeOver(_ userID: UUID, fullName: String, passwordHash: String, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE users SET full_name = \(fullName), password_hash = \(passwordHash), email_verified_at = now(), last_login_at = now()
+            WHERE id = \(userID)
+            """,
+            logger: logger
+        )
     }
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {

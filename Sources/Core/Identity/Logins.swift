@@ -19,6 +19,8 @@ struct Logins: Sendable {
         case reuse
         case passwordChange = "password_change"
         case deactivated
+        /// An invitation's holder proved the address of an account that never had.
+        case takenOver = "taken_over"
     }
 
     /// Issues an access and refresh token, recording the refresh token in `familyID`, or in a new

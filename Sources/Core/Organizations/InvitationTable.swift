@@ -12,6 +12,8 @@ struct InvitationTable: Sendable {
         let email: String
         let role: Role
         let token: String
+        /// The token only the invitation's mail carries; nil when no mail is sent.
+        let mailToken: String?
         let invitedBy: UUID
         let expiresAt: Date
     }
@@ -28,9 +30,9 @@ struct InvitationTable: Sendable {
         )
         let rows = try await connection.query(
             """
-            INSERT INTO invitations (organization_id, email, role, token_hash, invited_by, expires_at)
-            VALUES (\(new.organizationID), \(new.email), \(new.role.rawValue), \(SecretToken.digest(new.token)), \(new.invitedBy),
-                    \(new.expiresAt))
+            INSERT INTO invitations (organization_id, email, role, token_hash, mail_token_hash, invited_by, expires_at)
+            VALUES (\(new.organizationID), \(new.email), \(new.role.rawValue), \(SecretToken.digest(new.token)),
+                    \(new.mailToken.map(SecretToken.digest)), \(new.invitedBy), \(new.expiresAt))
             RETURNING \(unescaped: Invitation.columns)
             """,
             logger: logger
@@ -65,18 +67,22 @@ struct InvitationTable: Sendable {
         return try await Invitation.decode(rows).first
     }
 
-    /// The invitation `token` stands for and its organization, locked until the transaction ends.
-    func lock(token: String, on connection: PostgresConnection) async throws -> (organizationID: UUID, invitation: Invitation)? {
+    /// The invitation `token` stands for and its organization, locked until the transaction ends;
+    /// `mailed` says the token is the one only its mail carried.
+    func lock(token: String, on connection: PostgresConnection) async throws
+        -> (organizationID: UUID, invitation: Invitation, mailed: Bool)?
+    {
+        let digest = SecretToken.digest(token)
         let rows = try await connection.query(
             """
-            SELECT organization_id, \(unescaped: Invitation.columns)
-            FROM invitations WHERE token_hash = \(SecretToken.digest(token)) FOR UPDATE
+            SELECT organization_id, mail_token_hash IS NOT DISTINCT FROM \(digest) AS mailed, \(unescaped: Invitation.columns)
+            FROM invitations WHERE token_hash = \(digest) OR mail_token_hash = \(digest) FOR UPDATE
             """,
             logger: logger
         )
         for try await row in rows {
             let columns = row.makeRandomAccess()
-            return (try columns["organization_id"].decode(UUID.self), try Invitation(columns))
+            return (try columns["organization_id"].decode(UUID.self), try Invitation(columns), try columns["mailed"].decode(Bool.self))
         }
         return nil
     }

@@ -3,14 +3,18 @@ import PostgresNIO
 
 extension OrganizationService {
     /// `POST invitations/` (ADMIN): a one-time token for `email` to join with `role`, valid for
-    /// seven days. A newer invitation to the same address replaces a pending one.
+    /// seven days, returned for ADMINs who share it another way, and a link with a token of its own
+    /// mailed to the address. A newer invitation to the same address replaces a pending one.
     public func invite(_ principal: Principal, email rawEmail: String, role: Role, ip: String) async throws -> (Invitation, token: String) {
         let organizationID = try principal.organization()
         try principal.authorize(.manageMembers)
         let email = try IdentityService.normalizedEmail(rawEmail)
         let token = SecretToken.generate()
+        // The mail carries a token of its own: the one above is shown to the ADMIN, so it proves
+        // nothing about who controls the address.
+        let mailToken = identity.outbox == nil ? nil : SecretToken.generate()
         let expiresAt = Date.now.addingTimeInterval(Self.invitationLifetime)
-        let invitation = try await postgres.transaction(logger: logger) { connection in
+        let (invitation, mail) = try await postgres.transaction(logger: logger) { connection in
             if try await memberships.hasMember(email: email, in: organizationID, on: connection) {
                 throw IdentityError.validation(["email": ["This user is already a member of the organization."]])
             }
@@ -20,6 +24,7 @@ extension OrganizationService {
                     email: email,
                     role: role,
                     token: token,
+                    mailToken: mailToken,
                     invitedBy: principal.userID,
                     expiresAt: expiresAt
                 ),
@@ -38,9 +43,34 @@ extension OrganizationService {
                 on: connection,
                 logger: logger
             )
-            return created
+            return (created, try await queueInvitationMail(created, token: mailToken, from: principal, on: connection))
         }
+        await identity.outbox?.publish(mail.map { [$0] } ?? [])
         return (invitation, token)
+    }
+
+    /// The invitation's mail to the invited address, written in the caller's transaction; nil
+    /// without an outbox.
+    private func queueInvitationMail(
+        _ invitation: Invitation,
+        token: String?,
+        from principal: Principal,
+        on connection: PostgresConnection
+    ) async throws -> Outbox.Queued? {
+        guard let outbox = identity.outbox, let token, let organizationID = principal.organizationID,
+            let organization = try await Organization.find(id: organizationID, on: connection, logger: logger)
+        else { return nil }
+        let inviter = try await identity.accounts.user(id: principal.userID, on: connection)?.fullName ?? ""
+        return try await outbox.add(
+            Outbox.Letter(
+                .invitation,
+                to: invitation.email,
+                organizationID: organizationID,
+                context: ["organization": organization.name, "inviter": inviter, "role": invitation.role.rawValue],
+                token: token
+            ),
+            on: connection
+        )
     }
 
     /// `GET invitations/` (ADMIN): newest first, whatever their status.
