@@ -10,7 +10,14 @@ extension APIHandler {
     func updateCurrentUser(_ input: Operations.UpdateCurrentUser.Input) async throws -> Operations.UpdateCurrentUser.Output {
         let principal = try scope.authenticated()
         guard case .json(let body) = input.body else { throw APIError.malformed }
-        return .ok(.init(body: .json(.init(try await identity.updateProfile(principal, fullName: body.fullName)))))
+        let profile = try await identity.updateProfile(
+            principal,
+            fullName: body.fullName,
+            email: body.email,
+            notifyNewLogin: body.notifyNewLogin,
+            ip: scope.clientIP
+        )
+        return .ok(.init(body: .json(.init(profile))))
     }
 
     func changePassword(_ input: Operations.ChangePassword.Input) async throws -> Operations.ChangePassword.Output {

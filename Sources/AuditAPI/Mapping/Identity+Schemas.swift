@@ -26,6 +26,7 @@ extension Components.Schemas.UserProfile {
             email: profile.user.email,
             fullName: profile.user.fullName,
             emailVerified: profile.user.emailVerified,
+            notifyNewLogin: profile.user.notifyNewLogin,
             organizations: profile.organizations.map {
                 .init(id: $0.organizationID.apiString, name: $0.name, role: .init($0.role))
             }

@@ -13,6 +13,7 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case tokenReuseDetected = "token.reuse_detected"
     case emailVerificationSent = "email.verification_sent"
     case emailVerified = "email.verified"
+    case emailChangeRequested = "email.change_requested"
     case passwordResetRequested = "password.reset_requested"
     case passwordReset = "password.reset"
     /// An invitation's holder took over an account that had never proved its address.

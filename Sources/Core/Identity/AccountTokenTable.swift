@@ -63,7 +63,10 @@ struct AccountTokenTable: Sendable {
 
     /// Every unused token of the user stops working (the account changed hands).
     func revokeAll(of userID: UUID, on connection: PostgresConnection) async throws {
-        try await connection.query("UPDATE account_tokens SET used_at = now() WHERE user_id = \(userID) AND used_at IS NULL", logger: logger)
+        try await connection.query(
+            "UPDATE account_tokens SET used_at = now() WHERE user_id = \(userID) AND used_at IS NULL",
+            logger: logger
+        )
     }
 
     /// Every unused token of the user for `purpose` stops working (a newer one was used, or the

@@ -81,11 +81,24 @@ struct Accounts: Sendable {
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {
         let rows = try await connection.query(
-            "SELECT id, email, full_name, is_active, created_at, email_verified_at IS NOT NULL FROM users WHERE id = \(id)",
+            """
+            SELECT id, email, full_name, is_active, created_at, email_verified_at IS NOT NULL, notify_new_login
+            FROM users WHERE id = \(id)
+            """,
             logger: logger
         )
-        for try await (id, email, name, active, created, verified) in rows.decode((UUID, String, String, Bool, Date, Bool).self) {
-            return User(id: id, email: email, fullName: name, isActive: active, createdAt: created, emailVerified: verified)
+        for try await (id, email, name, active, created, verified, notify) in rows.decode(
+            (UUID, String, String, Bool, Date, Bool, Bool).self
+        ) {
+            return User(
+                id: id,
+                email: email,
+                fullName: name,
+                isActive: active,
+                createdAt: created,
+                emailVerified: verified,
+                notifyNewLogin: notify
+            )
         }
         return nil
     }
@@ -107,6 +120,15 @@ struct Accounts: Sendable {
 
     func setFullName(_ name: String, of userID: UUID, on connection: PostgresConnection) async throws {
         try await connection.query("UPDATE users SET full_name = \(name) WHERE id = \(userID)", logger: logger)
+    }
+
+    func setNotifyNewLogin(_ notify: Bool, of userID: UUID, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE users SET notify_new_login = \(notify) WHERE id = \(userID)", logger: logger)
+    }
+
+    /// Whether an account other than `userID` has `email`.
+    func isTaken(_ email: String, byOtherThan userID: UUID, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.count("SELECT count(*) FROM users WHERE email = \(email) AND id <> \(userID)", logger: logger) > 0
     }
 
     func setPasswordHash(_ hash: String, of userID: UUID, on connection: PostgresConnection) async throws {

@@ -16,11 +16,13 @@ extension IdentityService {
     /// must belong to) or to the organization they joined first.
     public func obtainTokens(email: String, password: String, organizationID: UUID?, ip: String) async throws -> TokenPair {
         let userID = try await checkCredentials(email: email, password: password, ip: ip, endpoint: .obtainTokens)
-        return try await postgres.transaction(logger: logger) { connection in
+        let (pair, notice) = try await postgres.transaction(logger: logger) { connection in
             let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
-            try await recordLogin(userID: userID, organizationID: organization, method: "token", ip: ip, on: connection)
-            return try await logins.issuePair(userID: userID, organizationID: organization, familyID: nil, on: connection)
+            let notice = try await recordLogin(userID: userID, organizationID: organization, method: "token", ip: ip, on: connection)
+            return (try await logins.issuePair(userID: userID, organizationID: organization, familyID: nil, on: connection), notice)
         }
+        await outbox?.publish(notice.map { [$0] } ?? [])
+        return pair
     }
 
     /// `auth/session/`: a cookie session for valid credentials.
@@ -29,7 +31,7 @@ extension IdentityService {
         let token = SecretToken.generate()
         let csrfToken = SecretToken.generate()
         let expiresAt = Date.now.addingTimeInterval(TimeInterval(settings.sessionLifetime.components.seconds))
-        return try await postgres.transaction(logger: logger) { connection in
+        let (session, notice) = try await postgres.transaction(logger: logger) { connection in
             let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
             try await logins.openSession(
                 tokenHash: SecretToken.digest(token),
@@ -39,10 +41,12 @@ extension IdentityService {
                 expiresAt: expiresAt,
                 on: connection
             )
-            try await recordLogin(userID: userID, organizationID: organization, method: "session", ip: ip, on: connection)
+            let notice = try await recordLogin(userID: userID, organizationID: organization, method: "session", ip: ip, on: connection)
             let profile = try await self.profile(userID: userID, on: connection)
-            return BrowserSession(token: token, csrfToken: csrfToken, expiresAt: expiresAt, profile: profile)
+            return (BrowserSession(token: token, csrfToken: csrfToken, expiresAt: expiresAt, profile: profile), notice)
         }
+        await outbox?.publish(notice.map { [$0] } ?? [])
+        return session
     }
 
     /// `DELETE auth/session/`: ends the caller's browser session.
@@ -119,11 +123,19 @@ extension IdentityService {
         return requested
     }
 
+    /// Stamps and audit-logs a successful login; returns the new-login notice it queued, if the
+    /// address is new to an account that asked for one.
     private func recordLogin(userID: UUID, organizationID: UUID?, method: String, ip: String, on connection: PostgresConnection)
-        async throws
+        async throws -> Outbox.Queued?
     {
         try await accounts.recordLogin(of: userID, on: connection)
-        guard let organizationID else { return }
+        var notice: Outbox.Queued?
+        if try await loginAddresses.record(ip, of: userID, on: connection),
+            try await accounts.user(id: userID, on: connection)?.notifyNewLogin == true
+        {
+            notice = try await queueSecurityNotice(.newLogin, userID: userID, context: ["ip": ip], on: connection)
+        }
+        guard let organizationID else { return notice }
         try await AuditLog.record(
             AuditEvent(
                 organizationID: organizationID,
@@ -137,5 +149,6 @@ extension IdentityService {
             on: connection,
             logger: logger
         )
+        return notice
     }
 }

@@ -12,15 +12,62 @@ extension IdentityService {
         return Profile(user: user, organizations: try await memberships.roles(of: userID, on: connection))
     }
 
-    /// `PATCH users/me`: only the full name can change here.
-    public func updateProfile(_ principal: Principal, fullName: String?) async throws -> Profile {
-        if let fullName {
-            let name = try Self.validatedName(fullName, field: "full_name", required: true)
-            try await postgres.withConnection { connection in
-                try await accounts.setFullName(name, of: principal.userID, on: connection)
-            }
+    /// `PATCH users/me`: the full name, the new-login notice setting, and the address. A new
+    /// address takes effect only once the link mailed to it is used (`auth/verify-email/`); until
+    /// then the account keeps the old one, which is told of the change. The newest request wins:
+    /// earlier unused verification links stop working.
+    public func updateProfile(_ principal: Principal, fullName: String?, email: String?, notifyNewLogin: Bool?, ip: String) async throws
+        -> Profile
+    {
+        let name = try fullName.map { try Self.validatedName($0, field: "full_name", required: true) }
+        let newEmail = try email.map { try Self.normalizedEmail($0) }.flatMap { $0 == principal.email.lowercased() ? nil : $0 }
+        if newEmail != nil, outbox == nil {
+            throw IdentityError.validation(["email": ["Mail is not configured, so the address cannot be verified."]])
         }
+        let mail = try await postgres.transaction(logger: logger) { connection -> [Outbox.Queued] in
+            if let name { try await accounts.setFullName(name, of: principal.userID, on: connection) }
+            if let notifyNewLogin { try await accounts.setNotifyNewLogin(notifyNewLogin, of: principal.userID, on: connection) }
+            guard let newEmail else { return [] }
+            return try await requestEmailChange(principal, to: newEmail, ip: ip, on: connection)
+        }
+        await outbox?.publish(mail)
         return try await profile(userID: principal.userID)
+    }
+
+    /// The verification mail to `newEmail` and the notice to the current address; at most
+    /// `verificationResendLimit` changes an hour.
+    private func requestEmailChange(_ principal: Principal, to newEmail: String, ip: String, on connection: PostgresConnection) async throws
+        -> [Outbox.Queued]
+    {
+        // Saying "taken" here would let any account probe addresses; registration is as vague.
+        if try await accounts.isTaken(newEmail, byOtherThan: principal.userID, on: connection) {
+            throw IdentityError.validation(["email": ["Unable to use this email address."]])
+        }
+        let recent = try await connection.count(
+            """
+            SELECT count(*) FROM emails WHERE user_id = \(principal.userID) AND template = \(MailTemplate.verifyEmail.rawValue)
+            AND context->>'reason' = 'email_change' AND created_at > now() - interval '1 hour'
+            """,
+            logger: logger
+        )
+        if recent >= Self.verificationResendLimit { throw IdentityError.throttled(retryAfter: 3_600) }
+        guard let user = try await accounts.user(id: principal.userID, on: connection) else { throw NotFound(.user) }
+        try await accountTokens.revoke(.verifyEmail, userID: principal.userID, on: connection)
+        let verification = try await queueVerification(
+            userID: principal.userID,
+            email: newEmail,
+            name: user.fullName,
+            reason: "email_change",
+            on: connection
+        )
+        let notice = try await queueSecurityNotice(
+            .emailChanged,
+            userID: principal.userID,
+            context: ["new_email": newEmail],
+            on: connection
+        )
+        try await recordForUser(principal.userID, action: .emailChangeRequested, ip: ip, metadata: ["email": newEmail], on: connection)
+        return [verification, notice].compactMap { $0 }
     }
 
     /// `users/me/password/`: checks the current password, sets the new one and revokes every token

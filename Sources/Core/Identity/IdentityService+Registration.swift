@@ -29,6 +29,7 @@ extension IdentityService {
                 logger: logger
             )
             try await memberships.insert(userID, into: organization.id, role: .admin, on: connection)
+            _ = try await loginAddresses.record(ip, of: userID, on: connection)
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organization.id,

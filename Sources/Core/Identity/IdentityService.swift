@@ -20,6 +20,7 @@ public struct IdentityService: Sendable {
     /// which send none.
     let outbox: Outbox?
     var accountTokens: AccountTokenTable { AccountTokenTable(logger: logger) }
+    var loginAddresses: LoginAddressTable { LoginAddressTable(logger: logger) }
     /// Free trial of a new organization (`TRIAL_DAYS`).
     let trialLength: TimeInterval
     let logger: Logger

@@ -9,6 +9,8 @@ public struct User: Equatable, Sendable {
     public let createdAt: Date
     /// The address was proved by a mailed token (verification, reset, an invitation's acceptance).
     public let emailVerified: Bool
+    /// The user asked to be mailed when their account signs in from an address it never used.
+    public let notifyNewLogin: Bool
 }
 
 /// A tenant: every customer-owned row belongs to one.
