@@ -31,6 +31,7 @@ extension APIHandler {
         let pair = try await identity.obtainTokens(
             email: body.email,
             password: body.password,
+            otp: body.otp,
             organizationID: try body.organization.map(Self.organizationID),
             ip: scope.clientIP
         )
@@ -86,6 +87,7 @@ extension APIHandler {
         let session = try await identity.openSession(
             email: body.email,
             password: body.password,
+            otp: body.otp,
             organizationID: try body.organization.map(Self.organizationID),
             ip: scope.clientIP
         )

@@ -7,6 +7,18 @@ extension APIError {
         switch error {
         case .invalidCredentials:
             self.init(.unauthorized, detail: "No active account found with the given credentials", code: "no_active_account")
+        case .otpRequired:
+            self.init(
+                .unauthorized,
+                detail: "A code from your authenticator app (or a recovery code) is required in `otp`.",
+                code: "otp_required"
+            )
+        case .twoFactorRequired:
+            self.init(
+                .forbidden,
+                detail: "This organization requires a second factor; set one up at /api/v1/users/me/two-factor/.",
+                code: "two_factor_required"
+            )
         case .invalidToken:
             self.init(
                 .unauthorized,

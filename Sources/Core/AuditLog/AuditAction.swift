@@ -14,6 +14,8 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case emailVerificationSent = "email.verification_sent"
     case emailVerified = "email.verified"
     case emailChangeRequested = "email.change_requested"
+    case twoFactorEnabled = "two_factor.enabled"
+    case twoFactorDisabled = "two_factor.disabled"
     case passwordResetRequested = "password.reset_requested"
     case passwordReset = "password.reset"
     /// An invitation's holder took over an account that had never proved its address.

@@ -3,6 +3,10 @@
 public enum IdentityError: Error, Equatable, Sendable {
     /// Wrong e-mail or password, or a deactivated account (never says which).
     case invalidCredentials
+    /// The password was right, but the account has a second factor and no code came with it.
+    case otpRequired
+    /// The organization requires a second factor and the caller has none.
+    case twoFactorRequired
     /// A bad, expired, revoked or wrong-type token.
     case invalidToken
     /// No credentials on a request that needs them.

@@ -14,8 +14,10 @@ public struct BrowserSession: Sendable {
 extension IdentityService {
     /// `auth/token/`: a token pair for valid credentials, scoped to `organizationID` (which the user
     /// must belong to) or to the organization they joined first.
-    public func obtainTokens(email: String, password: String, organizationID: UUID?, ip: String) async throws -> TokenPair {
-        let userID = try await checkCredentials(email: email, password: password, ip: ip, endpoint: .obtainTokens)
+    public func obtainTokens(email: String, password: String, otp: String? = nil, organizationID: UUID?, ip: String) async throws
+        -> TokenPair
+    {
+        let userID = try await checkCredentials(email: email, password: password, otp: otp, ip: ip, endpoint: .obtainTokens)
         let (pair, notice) = try await postgres.transaction(logger: logger) { connection in
             let organization = try await loginOrganization(userID: userID, requested: organizationID, on: connection)
             let notice = try await recordLogin(userID: userID, organizationID: organization, method: "token", ip: ip, on: connection)
@@ -26,8 +28,10 @@ extension IdentityService {
     }
 
     /// `auth/session/`: a cookie session for valid credentials.
-    public func openSession(email: String, password: String, organizationID: UUID?, ip: String) async throws -> BrowserSession {
-        let userID = try await checkCredentials(email: email, password: password, ip: ip, endpoint: .session)
+    public func openSession(email: String, password: String, otp: String? = nil, organizationID: UUID?, ip: String) async throws
+        -> BrowserSession
+    {
+        let userID = try await checkCredentials(email: email, password: password, otp: otp, ip: ip, endpoint: .session)
         let token = SecretToken.generate()
         let csrfToken = SecretToken.generate()
         let expiresAt = Date.now.addingTimeInterval(TimeInterval(settings.sessionLifetime.components.seconds))
@@ -76,8 +80,12 @@ extension IdentityService {
     /// The user id for correct credentials of an active account. Failures are throttled per (IP,
     /// e-mail), counted, and logged in the organizations of the account they were aimed at. The
     /// attempt is reserved in the failure budget before the password is checked, and given back
-    /// when it was right: parallel guesses get no more evaluations than sequential ones.
-    func checkCredentials(email rawEmail: String, password: String, ip: String, endpoint: AuthenticationEndpoint) async throws -> UUID {
+    /// when it was right: parallel guesses get no more evaluations than sequential ones. An account
+    /// with a second factor also needs `otp`: missing, it is `otpRequired` (the attempt given back);
+    /// wrong or used before, it is a failed login like a wrong password.
+    func checkCredentials(email rawEmail: String, password: String, otp: String?, ip: String, endpoint: AuthenticationEndpoint)
+        async throws -> UUID
+    {
         try await spendAuthenticationBudget(endpoint, ip: ip)
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let attempt = try await reserve(.loginFailures(ip: ip, email: email))
@@ -89,13 +97,22 @@ extension IdentityService {
         let stored: String
         if let account { stored = account.hash } else { stored = try await decoyHash.value }
         let matches = try await hasher.verify(password, against: stored)
+        var secondFactorFailed = false
         if let account, account.active, matches {
-            await throttle.release(attempt)
-            return account.id
+            do {
+                if try await checkSecondFactor(otp, of: account.id) {
+                    await throttle.release(attempt)
+                    return account.id
+                }
+                secondFactorFailed = true
+            } catch IdentityError.otpRequired {
+                await throttle.release(attempt)
+                throw IdentityError.otpRequired
+            }
         }
 
         if let account {
-            let reason = matches ? "inactive" : "bad_password"
+            let reason = secondFactorFailed ? "bad_otp" : matches ? "inactive" : "bad_password"
             try await postgres.transaction(logger: logger) { connection in
                 for organization in try await memberships.organizations(of: account.id, on: connection) {
                     try await AuditLog.record(

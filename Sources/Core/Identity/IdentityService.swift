@@ -21,6 +21,9 @@ public struct IdentityService: Sendable {
     let outbox: Outbox?
     var accountTokens: AccountTokenTable { AccountTokenTable(logger: logger) }
     var loginAddresses: LoginAddressTable { LoginAddressTable(logger: logger) }
+    var twoFactor: TwoFactorTable { TwoFactorTable(logger: logger) }
+    /// Encrypts second-factor secrets at rest (`FERNET_KEYS`, validated when the secrets loaded).
+    let fernet: Fernet?
     /// Free trial of a new organization (`TRIAL_DAYS`).
     let trialLength: TimeInterval
     let logger: Logger
@@ -43,6 +46,7 @@ public struct IdentityService: Sendable {
         logger: Logger
     ) async {
         self.outbox = outbox
+        self.fernet = try? Fernet(keys: secrets.fernetKeys)
         self.trialLength = TimeInterval(trialDays) * 86_400
         self.postgres = postgres
         let tokens = await TokenIssuer(
