@@ -12,7 +12,20 @@ extension APIHandler {
     ) async throws -> Operations.UpdateCurrentOrganization.Output {
         let principal = try scope.authenticated()
         guard case .json(let body) = input.body else { throw APIError.malformed }
-        return .ok(.init(body: .json(.init(try await organizations.update(principal, name: body.name, ip: scope.clientIP)))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        try await organizations.update(
+                            principal,
+                            name: body.name,
+                            requireTwoFactor: body.requireTwoFactor,
+                            ip: scope.clientIP
+                        )
+                    )
+                )
+            )
+        )
     }
 
     func listMembers(_ input: Operations.ListMembers.Input) async throws -> Operations.ListMembers.Output {

@@ -41,7 +41,8 @@ extension Components.Schemas.Organization {
             name: organization.name,
             slug: organization.slug,
             subscriptionStatus: organization.subscriptionStatus.rawValue,
-            createdAt: organization.createdAt
+            createdAt: organization.createdAt,
+            requireTwoFactor: organization.requireTwoFactor
         )
     }
 }

@@ -41,6 +41,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let authentication, budgeted {
             try await identity.charge(authentication)
         }
+        if authentication?.principal.secondFactorMissing == true, !Self.openWithoutSecondFactor(path) {
+            throw IdentityError.twoFactorRequired
+        }
         var response = try await RequestScope.$current.withValue(scope) {
             try await next(request, context)
         }
@@ -85,6 +88,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options, .trace]
+
+    /// What a member of an organization that requires a second factor may reach without one: the
+    /// account endpoints, their profile and password, the enrollment, and joining elsewhere.
+    static func openWithoutSecondFactor(_ path: String) -> Bool {
+        path.hasPrefix(apiPrefix + "auth/") || path.hasPrefix(apiPrefix + "users/me/") || path == apiPrefix + "invitations/accept/"
+    }
 
     /// `scheme://host` as the client addressed us; the scheme from a trusted proxy's
     /// `X-Forwarded-Proto`, since TLS usually ends there.

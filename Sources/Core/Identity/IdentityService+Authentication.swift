@@ -100,7 +100,8 @@ extension IdentityService {
         // Not through Accounts and Logins: one statement joins them all, so a request costs one round trip.
         let rows = try await postgres.query(
             """
-            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role, \(unescaped: PremiumGate.columns(of: "o"))
+            SELECT u.email, u.is_active, f.revoked_at IS NULL AND f.user_id = u.id, m.role, \(unescaped: PremiumGate.columns(of: "o")),
+                   \(unescaped: Self.secondFactorMissing)
             FROM users u
             LEFT JOIN token_families f ON f.id = \(familyID)
             LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(organizationID)
@@ -109,8 +110,8 @@ extension IdentityService {
             """,
             logger: logger
         )
-        for try await (email, active, familyLive, role, status, trialEnds, subscribed) in rows.decode(
-            (String, Bool, Bool?, String?, String?, Date?, Bool?).self
+        for try await (email, active, familyLive, role, status, trialEnds, subscribed, factorMissing) in rows.decode(
+            (String, Bool, Bool?, String?, String?, Date?, Bool?, Bool).self
         ) {
             guard active, familyLive == true else { throw IdentityError.invalidToken }
             let standing = PremiumGate.standing(status, trialEnds, subscribed)
@@ -121,7 +122,8 @@ extension IdentityService {
                     organizationID: organizationID,
                     role: role,
                     credential: .bearer(familyID: familyID),
-                    standing: standing
+                    standing: standing,
+                    secondFactorMissing: factorMissing
                 ),
                 standing: standing,
                 csrfDigest: nil,
@@ -138,7 +140,7 @@ extension IdentityService {
         let rows = try await postgres.query(
             """
             SELECT s.user_id, u.email, u.is_active, s.organization_id, m.role, s.csrf_hash, s.expires_at,
-                   \(unescaped: PremiumGate.columns(of: "o"))
+                   \(unescaped: PremiumGate.columns(of: "o")), \(unescaped: Self.secondFactorMissing)
             FROM sessions s
             JOIN users u ON u.id = s.user_id
             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
@@ -147,9 +149,9 @@ extension IdentityService {
             """,
             logger: logger
         )
-        for try await (userID, email, active, organizationID, role, csrf, expiresAt, status, trialEnds, subscribed) in rows.decode(
-            (UUID, String, Bool, UUID?, String?, String, Date, String?, Date?, Bool?).self
-        ) {
+        for try await (userID, email, active, organizationID, role, csrf, expiresAt, status, trialEnds, subscribed, factorMissing)
+            in rows.decode((UUID, String, Bool, UUID?, String?, String, Date, String?, Date?, Bool?, Bool).self)
+        {
             guard active else { throw IdentityError.invalidToken }
             let standing = PremiumGate.standing(status, trialEnds, subscribed)
             return PrincipalCache.Entry(
@@ -159,7 +161,8 @@ extension IdentityService {
                     organizationID: organizationID,
                     role: role,
                     credential: .session(tokenHash: digest),
-                    standing: standing
+                    standing: standing,
+                    secondFactorMissing: factorMissing
                 ),
                 standing: standing,
                 csrfDigest: csrf,
@@ -179,7 +182,8 @@ extension IdentityService {
         organizationID: UUID?,
         role: String?,
         credential: Principal.Credential,
-        standing: PremiumGate.Standing?
+        standing: PremiumGate.Standing?,
+        secondFactorMissing: Bool
     ) -> Principal {
         let role = role.flatMap(Role.init(rawValue:))
         return Principal(
@@ -188,9 +192,17 @@ extension IdentityService {
             organizationID: role == nil ? nil : organizationID,
             role: role,
             credential: credential,
-            premiumAllowed: standing?.allowsPremium() ?? false
+            premiumAllowed: standing?.allowsPremium() ?? false,
+            secondFactorMissing: role != nil && secondFactorMissing
         )
     }
+
+    /// Whether the organization `o` requires a second factor that the user `u` lacks, for the
+    /// statements above (false without an organization).
+    static let secondFactorMissing = """
+        (coalesce(o.require_two_factor, false)
+         AND NOT EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL))
+        """
 }
 
 extension PrincipalCache.Entry {

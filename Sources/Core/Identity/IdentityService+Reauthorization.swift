@@ -4,7 +4,8 @@ import PostgresNIO
 extension IdentityService {
     /// Checks again, now, a principal resolved earlier (the caller of a long-lived event stream):
     /// nil when its login was revoked or expired, the account deactivated, or the membership in
-    /// its organization ended; otherwise the principal with its current role and subscription.
+    /// its organization ended, or the organization came to require a second factor the user lacks;
+    /// otherwise the principal with its current role and subscription.
     public func reauthorize(_ principal: Principal) async throws -> Principal? {
         let familyID: UUID?
         let sessionHash: String?
@@ -21,7 +22,7 @@ extension IdentityService {
                         ELSE EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = \(sessionHash) AND s.user_id = u.id
                                      AND s.revoked_at IS NULL AND s.expires_at > now())
                    END,
-                   m.role, \(unescaped: PremiumGate.columns(of: "o"))
+                   m.role, \(unescaped: PremiumGate.columns(of: "o")), \(unescaped: Self.secondFactorMissing)
             FROM users u
             LEFT JOIN memberships m ON m.user_id = u.id AND m.organization_id = \(principal.organizationID)
             LEFT JOIN organizations o ON o.id = m.organization_id
@@ -29,9 +30,10 @@ extension IdentityService {
             """,
             logger: logger
         )
-        for try await (active, live, role, status, trialEnds, subscribed) in rows.decode((Bool, Bool, String?, String?, Date?, Bool?).self)
-        {
-            guard active, live else { return nil }
+        for try await (active, live, role, status, trialEnds, subscribed, factorMissing) in rows.decode(
+            (Bool, Bool, String?, String?, Date?, Bool?, Bool).self
+        ) {
+            guard active, live, !factorMissing else { return nil }
             if principal.organizationID != nil && role == nil { return nil }
             return Self.principal(
                 userID: principal.userID,
@@ -39,7 +41,8 @@ extension IdentityService {
                 organizationID: principal.organizationID,
                 role: role,
                 credential: principal.credential,
-                standing: PremiumGate.standing(status, trialEnds, subscribed)
+                standing: PremiumGate.standing(status, trialEnds, subscribed),
+                secondFactorMissing: false
             )
         }
         return nil

@@ -21,6 +21,8 @@ public struct Organization: Equatable, Sendable {
     public let subscriptionStatus: SubscriptionStatus
     public let trialEndsAt: Date?
     public let createdAt: Date
+    /// Members without a second factor may only reach their profile and its enrollment.
+    public let requireTwoFactor: Bool
 }
 
 /// One of a user's organizations with the role held there, as `users/me` lists them.

@@ -18,14 +18,26 @@ public struct Principal: Equatable, Sendable {
     public let credential: Credential
     /// Whether the organization's subscription allows premium features, as of this request.
     public let premiumAllowed: Bool
+    /// The organization requires a second factor and the user has none: only the profile and the
+    /// factor's enrollment are open (the API enforces it for every path).
+    public let secondFactorMissing: Bool
 
-    public init(userID: UUID, email: String, organizationID: UUID?, role: Role?, credential: Credential, premiumAllowed: Bool = false) {
+    public init(
+        userID: UUID,
+        email: String,
+        organizationID: UUID?,
+        role: Role?,
+        credential: Credential,
+        premiumAllowed: Bool = false,
+        secondFactorMissing: Bool = false
+    ) {
         self.userID = userID
         self.email = email
         self.organizationID = organizationID
         self.role = role
         self.credential = credential
         self.premiumAllowed = premiumAllowed
+        self.secondFactorMissing = secondFactorMissing
     }
 
     /// The caller's organization, for endpoints about "the current organization". Without one

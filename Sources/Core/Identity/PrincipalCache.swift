@@ -126,7 +126,8 @@ extension PrincipalCache.Entry {
             organizationID: principal.organizationID,
             role: principal.role,
             credential: principal.credential,
-            premiumAllowed: standing?.allowsPremium(at: date) ?? false
+            premiumAllowed: standing?.allowsPremium(at: date) ?? false,
+            secondFactorMissing: principal.secondFactorMissing
         )
     }
 }

@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 extension Organization {
-    static let columns = "id, name, slug, \(PremiumGate.organizationColumns), created_at"
+    static let columns = "id, name, slug, \(PremiumGate.organizationColumns), created_at, require_two_factor"
 
     /// Creates an organization with a unique slug derived from its name.
     static func insert(name: String, trialEndsAt: Date?, on connection: PostgresConnection, logger: Logger) async throws -> Organization {
@@ -33,6 +33,10 @@ extension Organization {
         try await connection.query("UPDATE organizations SET name = \(name) WHERE id = \(id)", logger: logger)
     }
 
+    static func setRequireTwoFactor(_ id: UUID, to required: Bool, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("UPDATE organizations SET require_two_factor = \(required) WHERE id = \(id)", logger: logger)
+    }
+
     static func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Organization? {
         let rows = try await connection.query(
             "SELECT \(unescaped: columns) FROM organizations WHERE id = \(id)",
@@ -42,14 +46,17 @@ extension Organization {
     }
 
     static func decodeFirst(_ rows: PostgresRowSequence) async throws -> Organization? {
-        for try await (id, name, slug, status, trialEnds, created) in rows.decode((UUID, String, String, String, Date?, Date).self) {
+        for try await (id, name, slug, status, trialEnds, created, requireTwoFactor) in rows.decode(
+            (UUID, String, String, String, Date?, Date, Bool).self
+        ) {
             return Organization(
                 id: id,
                 name: name,
                 slug: slug,
                 subscriptionStatus: SubscriptionStatus(rawValue: status),
                 trialEndsAt: trialEnds,
-                createdAt: created
+                createdAt: created,
+                requireTwoFactor: requireTwoFactor
             )
         }
         return nil

@@ -30,19 +30,35 @@ public struct OrganizationService: Sendable {
         }
     }
 
-    /// `PATCH organizations/current/` (ADMIN): the name; the slug stays, since links use it.
-    public func update(_ principal: Principal, name: String?, ip: String) async throws -> Organization {
+    /// `PATCH organizations/current/` (ADMIN): the name (the slug stays, since links use it) and
+    /// whether members need a second factor. Requiring it takes effect on every member's next
+    /// request, on every replica.
+    public func update(_ principal: Principal, name: String?, requireTwoFactor: Bool? = nil, ip: String) async throws -> Organization {
         let organizationID = try principal.organization()
         try principal.authorize(.manageOrganization)
         let newName = try name.map { (name: String) throws(IdentityError) -> String in
             try IdentityService.validatedName(name, field: "name", required: true)
         }
-        return try await postgres.transaction(logger: logger) { connection in
+        let (updated, factorChanged) = try await postgres.transaction(logger: logger) { connection in
             guard let organization = try await Organization.find(id: organizationID, on: connection, logger: logger) else {
                 throw NotFound(.organization)
             }
-            guard let newName, newName != organization.name else { return organization }
-            try await Organization.rename(organizationID, to: newName, on: connection, logger: logger)
+            var metadata: [String: String] = [:]
+            if let newName, newName != organization.name {
+                try await Organization.rename(organizationID, to: newName, on: connection, logger: logger)
+                metadata["from"] = organization.name
+                metadata["to"] = newName
+            }
+            let factorChanged = requireTwoFactor.map { $0 != organization.requireTwoFactor } ?? false
+            if let requireTwoFactor, factorChanged {
+                // As GitHub does: an ADMIN cannot lock the organization behind a factor they lack.
+                if requireTwoFactor, !(try await identity.twoFactor.isEnrolled(principal.userID, on: connection)) {
+                    throw IdentityError.validation(["require_two_factor": ["Set up your own second factor first."]])
+                }
+                try await Organization.setRequireTwoFactor(organizationID, to: requireTwoFactor, on: connection, logger: logger)
+                metadata["require_two_factor"] = String(requireTwoFactor)
+            }
+            guard !metadata.isEmpty else { return (organization, false) }
             try await AuditLog.record(
                 AuditEvent(
                     organizationID: organizationID,
@@ -51,13 +67,15 @@ public struct OrganizationService: Sendable {
                     targetType: .organization,
                     targetID: organizationID.apiString,
                     ip: ip,
-                    metadata: ["from": organization.name, "to": newName]
+                    metadata: metadata
                 ),
                 on: connection,
                 logger: logger
             )
-            return try await Organization.find(id: organizationID, on: connection, logger: logger) ?? organization
+            return (try await Organization.find(id: organizationID, on: connection, logger: logger) ?? organization, factorChanged)
         }
+        if factorChanged { await identity.stamps.changed(.organization(organizationID)) }
+        return updated
     }
 
     /// Members, longest-standing first.

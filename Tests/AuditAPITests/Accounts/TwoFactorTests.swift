@@ -142,4 +142,69 @@ struct TwoFactorTests {
             #expect(nothing.status == .badRequest)
         }
     }
+
+    /// Enrolls `account` and returns its secret.
+    static func enroll(_ api: APIClient, _ account: Account) async throws -> String {
+        let started = try await api.request(.post, "/api/v1/users/me/two-factor/", token: account.access)
+        let secret = try #require(try started.json()["secret"] as? String)
+        let confirmed = try await api.request(
+            .post,
+            "/api/v1/users/me/two-factor/confirm/",
+            json: ["code": try code(secret)],
+            token: account.access
+        )
+        #expect(confirmed.status == .ok, "\(confirmed.text)")
+        return secret
+    }
+
+    @Test func anOrganizationThatRequiresTheFactorAdmitsOnlyProfileAndEnrollment() async throws {
+        try await withIdentityAPI { api, _ in
+            let admin = try await api.register()
+            let member = try await api.join(admin, role: "MEMBER")
+            let premature = try await api.request(
+                .patch,
+                "/api/v1/organizations/current/",
+                json: ["require_two_factor": true],
+                token: admin.access
+            )
+            #expect(premature.status == .badRequest, "the ADMIN has no factor yet")
+            #expect(try premature.json()["require_two_factor"] != nil, "\(premature.text)")
+            let byMember = try await api.request(
+                .patch,
+                "/api/v1/organizations/current/",
+                json: ["require_two_factor": true],
+                token: member.access
+            )
+            #expect(byMember.status == .forbidden)
+
+            _ = try await Self.enroll(api, admin)
+            let required = try await api.request(
+                .patch,
+                "/api/v1/organizations/current/",
+                json: ["require_two_factor": true],
+                token: admin.access
+            )
+            #expect(required.status == .ok, "\(required.text)")
+            #expect(try required.json()["require_two_factor"] as? Bool == true)
+
+            // The member's existing login is held back at once, except for the profile and enrollment.
+            let blocked = try await api.request(.get, "/api/v1/audits/", token: member.access)
+            #expect(blocked.status == .forbidden)
+            #expect(try blocked.json()["code"] as? String == "two_factor_required", "\(blocked.text)")
+            #expect(try await api.request(.get, "/api/v1/organizations/current/members/", token: member.access).status == .forbidden)
+            #expect(try await api.request(.get, "/api/v1/users/me/", token: member.access).status == .ok)
+            #expect(try await api.request(.get, "/api/v1/audits/", token: admin.access).status == .ok)
+
+            _ = try await Self.enroll(api, member)
+            #expect(try await api.request(.get, "/api/v1/audits/", token: member.access).status == .ok, "enrolled: open again")
+
+            let lifted = try await api.request(
+                .patch,
+                "/api/v1/organizations/current/",
+                json: ["require_two_factor": false],
+                token: admin.access
+            )
+            #expect(try lifted.json()["require_two_factor"] as? Bool == false)
+        }
+    }
 }

@@ -17,7 +17,7 @@ struct OrganizationTests {
             let current = try await api.request(.get, "/api/v1/organizations/current/", token: member.access)
             #expect(current.status == .ok)
             let body = try current.json()
-            #expect(Set(body.keys) == ["id", "name", "slug", "subscription_status", "created_at"])
+            #expect(Set(body.keys) == ["id", "name", "slug", "subscription_status", "created_at", "require_two_factor"])
 
             #expect(
                 try await api.request(.patch, "/api/v1/organizations/current/", json: ["name": "After"], token: member.access).status
