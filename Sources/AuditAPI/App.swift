@@ -85,13 +85,24 @@ extension AuditAPICommand {
                     logger: logger
                 ) {
                     infrastructure in
-                    try await IntegrationService(
+                    let fernet = try Fernet(keys: config.secrets.fernetKeys)
+                    let tokens = try await IntegrationService(
                         postgres: infrastructure.postgres,
                         github: GitHubClient(settings: config.github, redis: infrastructure.redis, logger: logger),
-                        fernet: try Fernet(keys: config.secrets.fernetKeys),
+                        fernet: fernet,
                         settings: config.github,
                         logger: logger
                     ).rotateSecrets()
+                    let factors = try await IdentityService(
+                        postgres: infrastructure.postgres,
+                        redis: infrastructure.redis,
+                        secrets: config.secrets,
+                        settings: config.identity,
+                        logger: logger
+                    ).rotateSecrets()
+                    let mail = try await Outbox.rotateTokens(postgres: infrastructure.postgres, fernet: fernet, logger: logger)
+                    // GitHub tokens, second-factor secrets and unsent mail tokens: every Fernet ciphertext at rest.
+                    return (tokens.rotated + factors.rotated + mail.rotated, tokens.total + factors.total + mail.total)
                 }
                 print("Re-encrypted \(rotated) of \(total) secret(s) with the first FERNET_KEYS key.")
             }

@@ -103,6 +103,20 @@ extension IdentityService {
         return true
     }
 
+    /// `AuditAPI rotate-secrets`: re-encrypts every second-factor secret under the first of
+    /// `FERNET_KEYS`; how many were re-encrypted, of how many.
+    public func rotateSecrets() async throws -> (rotated: Int, total: Int) {
+        let fernet = try configuredFernet()
+        return try await postgres.transaction(logger: logger) { connection in
+            let secrets = try await twoFactor.lockAllCiphertexts(on: connection)
+            let stale = secrets.filter { !fernet.isCurrent($0.ciphertext) }
+            for (userID, ciphertext) in stale {
+                try await twoFactor.replaceCiphertext(of: userID, with: try fernet.rotate(ciphertext), on: connection)
+            }
+            return (stale.count, secrets.count)
+        }
+    }
+
     private func configuredFernet() throws -> Fernet {
         guard let fernet else { throw IdentityError.rejected("A second factor needs FERNET_KEYS.") }
         return fernet

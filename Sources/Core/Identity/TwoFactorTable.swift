@@ -84,6 +84,18 @@ struct TwoFactorTable: Sendable {
         try await connection.count("SELECT count(*) FROM recovery_codes WHERE user_id = \(userID) AND used_at IS NULL", logger: logger)
     }
 
+    /// Every stored secret, locked for `rotate-secrets`.
+    func lockAllCiphertexts(on connection: PostgresConnection) async throws -> [(userID: UUID, ciphertext: String)] {
+        let rows = try await connection.query("SELECT user_id, secret_ciphertext FROM two_factor FOR UPDATE", logger: logger)
+        var found: [(userID: UUID, ciphertext: String)] = []
+        for try await (id, ciphertext) in rows.decode((UUID, String).self) { found.append((id, ciphertext)) }
+        return found
+    }
+
+    func replaceCiphertext(of userID: UUID, with ciphertext: String, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE two_factor SET secret_ciphertext = \(ciphertext) WHERE user_id = \(userID)", logger: logger)
+    }
+
     func remove(_ userID: UUID, on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM recovery_codes WHERE user_id = \(userID)", logger: logger)
         try await connection.query("DELETE FROM two_factor WHERE user_id = \(userID)", logger: logger)

@@ -81,6 +81,21 @@ struct EmailTable: Sendable {
         return (nil, exists > 0)
     }
 
+    /// The encrypted tokens of unsent messages, locked for `rotate-secrets`.
+    func lockTokenCiphertexts(on connection: PostgresConnection) async throws -> [(id: UUID, ciphertext: String)] {
+        let rows = try await connection.query(
+            "SELECT id, token_ciphertext FROM emails WHERE token_ciphertext IS NOT NULL FOR UPDATE",
+            logger: logger
+        )
+        var found: [(id: UUID, ciphertext: String)] = []
+        for try await (id, ciphertext) in rows.decode((UUID, String).self) { found.append((id, ciphertext)) }
+        return found
+    }
+
+    func replaceTokenCiphertext(of id: UUID, with ciphertext: String, on connection: PostgresConnection) async throws {
+        try await connection.query("UPDATE emails SET token_ciphertext = \(ciphertext) WHERE id = \(id)", logger: logger)
+    }
+
     /// SENT: the server took it. The token is no longer needed, so it is gone.
     func sent(_ id: UUID, on connection: PostgresConnection) async throws {
         try await connection.query(

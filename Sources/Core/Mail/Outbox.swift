@@ -41,6 +41,20 @@ public struct Outbox: Sendable {
         )
     }
 
+    /// `AuditAPI rotate-secrets`: re-encrypts the tokens of unsent messages under the first of
+    /// `FERNET_KEYS`, so dropping the old key later loses no pending link; how many, of how many.
+    public static func rotateTokens(postgres: PostgresClient, fernet: Fernet, logger: Logger) async throws -> (rotated: Int, total: Int) {
+        let table = EmailTable(logger: logger)
+        return try await postgres.transaction(logger: logger) { connection in
+            let tokens = try await table.lockTokenCiphertexts(on: connection)
+            let stale = tokens.filter { !fernet.isCurrent($0.ciphertext) }
+            for (id, ciphertext) in stale {
+                try await table.replaceTokenCiphertext(of: id, with: try fernet.rotate(ciphertext), on: connection)
+            }
+            return (stale.count, tokens.count)
+        }
+    }
+
     /// One message as the change that causes it describes it.
     public struct Letter: Sendable {
         public var template: MailTemplate

@@ -4,7 +4,8 @@ import PostgresNIO
 extension OrganizationService {
     /// `POST invitations/accept/`: joins the organization. The mailed token proves control of the
     /// invited address, so an account there that never verified it is taken over by the token's
-    /// holder (`password` and `fullName` replace the squatter's, every earlier login ends):
+    /// holder (`password` and `fullName` replace the squatter's, every earlier login ends, a second
+    /// factor the squatter enrolled is removed):
     /// registering someone else's address first gains nothing. The token the ADMIN was shown proves
     /// nothing, and a verified account joins only when its own login (`caller`) accepts: whoever
     /// else holds the token gets 401 (anonymous) or 403 (another account), with the same body
@@ -117,6 +118,8 @@ extension OrganizationService {
         try await accounts.takeOver(id, fullName: name, passwordHash: hash, on: connection)
         try await identity.logins.revokeAll(of: id, reason: .takenOver, on: connection)
         try await identity.accountTokens.revokeAll(of: id, on: connection)
+        // A factor the earlier holder enrolled would lock the address's owner out of their account.
+        try await identity.twoFactor.remove(id, on: connection)
         return .takenOver(id)
     }
 

@@ -76,6 +76,7 @@ struct InvitationMailTests {
         try await MailBed.run { bed in
             let email = Self.address()
             let squatter = try await bed.api.register(email: email, organization: "Squatters")
+            _ = try await TwoFactorTests.enroll(bed.api, squatter)  // a factor of the squatter's must not lock the owner out
             let admin = try await bed.api.register(organization: "Real Employer")
             let shown = try await Self.invite(bed, admin, email: email)
             let mailed = try MailBed.token(
@@ -115,7 +116,7 @@ struct InvitationMailTests {
             let oldLogin = try await bed.api.request(.post, "/api/v1/auth/token/", json: ["email": email, "password": squatter.password])
             #expect(oldLogin.status == .unauthorized)
             let newLogin = try await bed.api.request(.post, "/api/v1/auth/token/", json: ["email": email, "password": newPassword])
-            #expect(newLogin.status == .ok)
+            #expect(newLogin.status == .ok, "no second factor asked for: \(newLogin.text)")
 
             let me = try await bed.api.request(.get, "/api/v1/users/me/", token: access)
             #expect(try me.json()["email_verified"] as? Bool == true)

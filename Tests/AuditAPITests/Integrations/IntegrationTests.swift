@@ -276,6 +276,14 @@ struct IntegrationTests {
             fake.configure { $0.grants["ghp_rotate"] = .init(login: "octocat") }
             _ = try await api.request(.post, "/api/v1/integrations/github/", json: ["token": "ghp_rotate"], token: admin.access)
             let before = try await Self.storedCiphertexts(config.database)
+            // A second factor's secret is a Fernet ciphertext at rest as well.
+            let enrolled = try await api.request(.post, "/api/v1/users/me/two-factor/", token: admin.access)
+            let secret = try #require(try enrolled.json()["secret"] as? String)
+            let unsentMail = try await TestDatabase.withConnection(config.database) { connection in
+                try await connection.query("SELECT count(*) FROM emails WHERE token_ciphertext IS NOT NULL", logger: Logger(label: "t"))
+                    .collect().first?.decode(Int.self) ?? 0
+            }
+            let total = 2 + unsentMail
 
             let newKey = Base64URL.encode((0..<32).map { _ in UInt8.random(in: 0...255) })
             var environment = TestEnvironment.processEnvironment(database: config.database)
@@ -283,14 +291,20 @@ struct IntegrationTests {
             let binary = TestEnvironment.binDirectory.appendingPathComponent("AuditAPI")
             let first = try await ChildProcess.run(binary, arguments: ["rotate-secrets"], environment: environment)
             #expect(first.status == 0, "\(first.stderr)")
-            #expect(first.stdout == "Re-encrypted 1 of 1 secret(s) with the first FERNET_KEYS key.\n")
+            #expect(first.stdout == "Re-encrypted \(total) of \(total) secret(s) with the first FERNET_KEYS key.\n")
             let again = try await ChildProcess.run(binary, arguments: ["rotate-secrets"], environment: environment)
-            #expect(again.stdout == "Re-encrypted 0 of 1 secret(s) with the first FERNET_KEYS key.\n")
+            #expect(again.stdout == "Re-encrypted 0 of \(total) secret(s) with the first FERNET_KEYS key.\n")
 
             let after = try await Self.storedCiphertexts(config.database)
             #expect(after != before)
             let onlyNew = try Fernet(keys: [newKey])
             #expect(String(decoding: try onlyNew.decrypt(after[0]), as: UTF8.self) == "ghp_rotate")
+            let factor = try await TestDatabase.withConnection(config.database) { connection in
+                try await connection.query("SELECT secret_ciphertext FROM two_factor", logger: Logger(label: "t")).collect().first?.decode(
+                    String.self
+                )
+            }
+            #expect(TOTP(secret: Array(try onlyNew.decrypt(try #require(factor)))).base32Secret == secret)
         }
     }
 }
