@@ -27,6 +27,7 @@ extension Components.Schemas.UserProfile {
             fullName: profile.user.fullName,
             emailVerified: profile.user.emailVerified,
             notifyNewLogin: profile.user.notifyNewLogin,
+            twoFactorEnabled: profile.twoFactorEnabled,
             organizations: profile.organizations.map {
                 .init(id: $0.organizationID.apiString, name: $0.name, role: .init($0.role))
             }

@@ -9,7 +9,11 @@ extension IdentityService {
 
     func profile(userID: UUID, on connection: PostgresConnection) async throws -> Profile {
         guard let user = try await accounts.user(id: userID, on: connection) else { throw NotFound(.user) }
-        return Profile(user: user, organizations: try await memberships.roles(of: userID, on: connection))
+        return Profile(
+            user: user,
+            organizations: try await memberships.roles(of: userID, on: connection),
+            twoFactorEnabled: try await twoFactor.isEnrolled(userID, on: connection)
+        )
     }
 
     /// `PATCH users/me`: the full name, the new-login notice setting, and the address. A new

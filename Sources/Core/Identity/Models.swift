@@ -45,6 +45,8 @@ public struct Member: Equatable, Sendable {
 public struct Profile: Equatable, Sendable {
     public let user: User
     public let organizations: [OrganizationRole]
+    /// A confirmed second factor: logins need a code besides the password.
+    public let twoFactorEnabled: Bool
 }
 
 /// An access and a refresh token issued together.

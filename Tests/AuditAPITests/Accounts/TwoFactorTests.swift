@@ -55,6 +55,8 @@ struct TwoFactorTests {
             #expect(confirmed.status == .ok, "\(confirmed.text)")
             let codes = try #require(try confirmed.json()["recovery_codes"] as? [String])
             #expect(codes.count == 10 && Set(codes).count == 10)
+            let me = try await api.request(.get, "/api/v1/users/me/", token: account.access)
+            #expect(try me.json()["two_factor_enabled"] as? Bool == true)
             let again = try await api.request(.post, "/api/v1/users/me/two-factor/", token: account.access)
             #expect(again.status == .badRequest, "already enabled")
 
@@ -115,6 +117,7 @@ struct TwoFactorTests {
             )
             #expect(removed.status == .noContent, "\(removed.text)")
             #expect(try await Self.login(api, account).status == .ok, "the password alone again")
+            #expect(try await api.request(.get, "/api/v1/users/me/", token: account.access).json()["two_factor_enabled"] as? Bool == false)
         }
     }
 
