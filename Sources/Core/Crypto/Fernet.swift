@@ -82,6 +82,16 @@ public struct Fernet: Sendable {
         (try? Fernet(primary: keys[0]).decrypt(token)) != nil
     }
 
+    /// `rotate-secrets` for one table: every stored token not yet under the first key is
+    /// re-encrypted and handed to `replace` with its row's id. How many were, of how many.
+    func rotateStale<ID>(_ stored: [(id: ID, ciphertext: String)], replace: (ID, String) async throws -> Void) async throws
+        -> (rotated: Int, total: Int)
+    {
+        let stale = stored.filter { !isCurrent($0.ciphertext) }
+        for (id, ciphertext) in stale { try await replace(id, try rotate(ciphertext)) }
+        return (stale.count, stored.count)
+    }
+
     private init(primary: Key) {
         self.keys = [primary]
     }

@@ -108,12 +108,9 @@ extension IdentityService {
     public func rotateSecrets() async throws -> (rotated: Int, total: Int) {
         let fernet = try configuredFernet()
         return try await postgres.transaction(logger: logger) { connection in
-            let secrets = try await twoFactor.lockAllCiphertexts(on: connection)
-            let stale = secrets.filter { !fernet.isCurrent($0.ciphertext) }
-            for (userID, ciphertext) in stale {
-                try await twoFactor.replaceCiphertext(of: userID, with: try fernet.rotate(ciphertext), on: connection)
+            try await fernet.rotateStale(try await twoFactor.lockAllCiphertexts(on: connection)) { userID, ciphertext in
+                try await twoFactor.replaceCiphertext(of: userID, with: ciphertext, on: connection)
             }
-            return (stale.count, secrets.count)
         }
     }
 

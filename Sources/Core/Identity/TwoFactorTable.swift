@@ -85,9 +85,9 @@ struct TwoFactorTable: Sendable {
     }
 
     /// Every stored secret, locked for `rotate-secrets`.
-    func lockAllCiphertexts(on connection: PostgresConnection) async throws -> [(userID: UUID, ciphertext: String)] {
+    func lockAllCiphertexts(on connection: PostgresConnection) async throws -> [(id: UUID, ciphertext: String)] {
         let rows = try await connection.query("SELECT user_id, secret_ciphertext FROM two_factor FOR UPDATE", logger: logger)
-        var found: [(userID: UUID, ciphertext: String)] = []
+        var found: [(id: UUID, ciphertext: String)] = []
         for try await (id, ciphertext) in rows.decode((UUID, String).self) { found.append((id, ciphertext)) }
         return found
     }

@@ -121,12 +121,9 @@ public struct IntegrationService: Sendable {
     /// Returns how many were re-encrypted and how many there are.
     public func rotateSecrets() async throws -> (rotated: Int, total: Int) {
         try await postgres.transaction(logger: logger) { connection in
-            let ciphertexts = try await table.lockAllCiphertexts(on: connection)
-            let stale = ciphertexts.filter { !fernet.isCurrent($0.ciphertext) }
-            for (id, ciphertext) in stale {
-                try await table.replaceCiphertext(of: id, with: try fernet.rotate(ciphertext), on: connection)
+            try await fernet.rotateStale(try await table.lockAllCiphertexts(on: connection)) { id, ciphertext in
+                try await table.replaceCiphertext(of: id, with: ciphertext, on: connection)
             }
-            return (stale.count, ciphertexts.count)
         }
     }
 

@@ -46,12 +46,9 @@ public struct Outbox: Sendable {
     public static func rotateTokens(postgres: PostgresClient, fernet: Fernet, logger: Logger) async throws -> (rotated: Int, total: Int) {
         let table = EmailTable(logger: logger)
         return try await postgres.transaction(logger: logger) { connection in
-            let tokens = try await table.lockTokenCiphertexts(on: connection)
-            let stale = tokens.filter { !fernet.isCurrent($0.ciphertext) }
-            for (id, ciphertext) in stale {
-                try await table.replaceTokenCiphertext(of: id, with: try fernet.rotate(ciphertext), on: connection)
+            try await fernet.rotateStale(try await table.lockTokenCiphertexts(on: connection)) { id, ciphertext in
+                try await table.replaceTokenCiphertext(of: id, with: ciphertext, on: connection)
             }
-            return (stale.count, tokens.count)
         }
     }
 

@@ -28,10 +28,13 @@ extension OrganizationService {
                 on: connection
             )
             let userID = joining.userID
-            if case .takenOver = joining {
-                try await recordTakeover(of: userID, by: invitation, in: organization.id, ip: ip, on: connection)
-            }
             try await join(organization.id, userID: userID, by: invitation, newAccount: joining.isNew, ip: ip, on: connection)
+            if case .takenOver = joining {
+                // Once joined, so the invitation's organization is among those told, with every
+                // other one the account was in: their members should know its earlier holder is gone.
+                let metadata = ["email": invitation.email, "invitation": invitation.id.apiString]
+                try await identity.recordForUser(userID, action: .accountTakenOver, ip: ip, metadata: metadata, on: connection)
+            }
             let role = try await memberships.role(of: userID, in: organization.id, on: connection) ?? invitation.role
             guard joining.logsIn else {
                 return (AcceptedInvitation(organization: organization, role: role, createdUser: nil, tokens: nil), userID)
@@ -121,34 +124,6 @@ extension OrganizationService {
         // A factor the earlier holder enrolled would lock the address's owner out of their account.
         try await identity.twoFactor.remove(id, on: connection)
         return .takenOver(id)
-    }
-
-    /// The takeover in the invitation's organization's log and in every other one the account
-    /// belonged to, whose members should know its earlier holder is gone.
-    private func recordTakeover(
-        of userID: UUID,
-        by invitation: Invitation,
-        in organizationID: UUID,
-        ip: String,
-        on connection: PostgresConnection
-    )
-        async throws
-    {
-        let metadata = ["email": invitation.email, "invitation": invitation.id.apiString]
-        try await identity.recordForUser(userID, action: .accountTakenOver, ip: ip, metadata: metadata, on: connection)
-        try await AuditLog.record(
-            AuditEvent(
-                organizationID: organizationID,
-                actorID: userID,
-                action: .accountTakenOver,
-                targetType: .user,
-                targetID: userID.apiString,
-                ip: ip,
-                metadata: metadata
-            ),
-            on: connection,
-            logger: logger
-        )
     }
 
     /// Makes `userID` a member with the invitation's role (a member already keeps their role), spends

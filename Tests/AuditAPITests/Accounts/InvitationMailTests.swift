@@ -8,19 +8,6 @@ import Testing
 /// someone registered there first without proving it is handed to the invitee.
 @Suite("Invitation mail")
 struct InvitationMailTests {
-    static func invite(_ bed: MailBed, _ admin: Account, email: String, role: String = "MEMBER") async throws -> String {
-        let invited = try await bed.api.request(
-            .post,
-            "/api/v1/organizations/current/invitations/",
-            json: ["email": email, "role": role],
-            token: admin.access
-        )
-        guard invited.status == .created, let token = try invited.json()["token"] as? String else {
-            throw TestFailure("invite answered \(invited.status): \(invited.text)")
-        }
-        return token
-    }
-
     /// The first message to `address` whose subject contains `subject`, once it has arrived.
     static func message(to address: String, about subject: String, in bed: MailBed) async throws -> FakeSMTPServer.Message {
         var found: FakeSMTPServer.Message?
@@ -37,7 +24,7 @@ struct InvitationMailTests {
         try await MailBed.run { bed in
             let admin = try await bed.api.register(organization: "Acme Mail")
             let email = Self.address()
-            let shown = try await Self.invite(bed, admin, email: email.uppercased(), role: "VIEWER")
+            let shown = try await Security.InvitationTakeoverTests.invite(bed.api, admin, email: email.uppercased(), role: "VIEWER")
 
             let message = try await Self.message(to: email, about: "invited you", in: bed)
             #expect(message.subject == "Test User invited you to Acme Mail on AuditMate")
@@ -78,7 +65,7 @@ struct InvitationMailTests {
             let squatter = try await bed.api.register(email: email, organization: "Squatters")
             _ = try await TwoFactorTests.enroll(bed.api, squatter)  // a factor of the squatter's must not lock the owner out
             let admin = try await bed.api.register(organization: "Real Employer")
-            let shown = try await Self.invite(bed, admin, email: email)
+            let shown = try await Security.InvitationTakeoverTests.invite(bed.api, admin, email: email, role: "MEMBER")
             let mailed = try MailBed.token(
                 in: try await Self.message(to: email, about: "invited you", in: bed),
                 path: "/invitations/accept/"
@@ -139,7 +126,7 @@ struct InvitationMailTests {
             )
             #expect(verify.status == .ok)
             let admin = try await bed.api.register(organization: "Inviting Org")
-            _ = try await Self.invite(bed, admin, email: email)
+            _ = try await Security.InvitationTakeoverTests.invite(bed.api, admin, email: email, role: "MEMBER")
             let mailed = try MailBed.token(
                 in: try await Self.message(to: email, about: "invited you", in: bed),
                 path: "/invitations/accept/"
