@@ -80,10 +80,19 @@ struct Accounts: Sendable {
     }
 
     func user(id: UUID, on connection: PostgresConnection) async throws -> User? {
+        try await user(id: id, locking: false, on: connection)
+    }
+
+    /// The user, locked until the transaction ends.
+    func lockUser(_ id: UUID, on connection: PostgresConnection) async throws -> User? {
+        try await user(id: id, locking: true, on: connection)
+    }
+
+    private func user(id: UUID, locking: Bool, on connection: PostgresConnection) async throws -> User? {
         let rows = try await connection.query(
             """
             SELECT id, email, full_name, is_active, created_at, email_verified_at IS NOT NULL, notify_new_login
-            FROM users WHERE id = \(id)
+            FROM users WHERE id = \(id) \(unescaped: locking ? "FOR UPDATE" : "")
             """,
             logger: logger
         )

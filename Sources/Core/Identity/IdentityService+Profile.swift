@@ -47,15 +47,9 @@ extension IdentityService {
         if try await accounts.isTaken(newEmail, byOtherThan: principal.userID, on: connection) {
             throw IdentityError.validation(["email": ["Unable to use this email address."]])
         }
-        let recent = try await connection.count(
-            """
-            SELECT count(*) FROM emails WHERE user_id = \(principal.userID) AND template = \(MailTemplate.verifyEmail.rawValue)
-            AND context->>'reason' = 'email_change' AND created_at > now() - interval '1 hour'
-            """,
-            logger: logger
-        )
-        if recent >= Self.verificationResendLimit { throw IdentityError.throttled(retryAfter: 3_600) }
-        guard let user = try await accounts.user(id: principal.userID, on: connection) else { throw NotFound(.user) }
+        // The user's row is the lock that makes concurrent changes count one at a time.
+        guard let user = try await accounts.lockUser(principal.userID, on: connection) else { throw NotFound(.user) }
+        try await spendVerificationBudget(of: principal.userID, reason: "email_change", on: connection)
         try await accountTokens.revoke(.verifyEmail, userID: principal.userID, on: connection)
         let verification = try await queueVerification(
             userID: principal.userID,

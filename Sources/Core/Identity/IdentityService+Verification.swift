@@ -50,37 +50,37 @@ extension IdentityService {
         guard let outbox else { throw IdentityError.rejected("Mail is not configured.") }
         let queued = try await postgres.transaction(logger: logger) { connection -> Outbox.Queued? in
             // The user's row is the lock that makes concurrent resends count one at a time.
-            let rows = try await connection.query(
-                "SELECT email, full_name, email_verified_at IS NOT NULL FROM users WHERE id = \(principal.userID) FOR UPDATE",
-                logger: logger
+            guard let user = try await accounts.lockUser(principal.userID, on: connection) else { throw NotFound(.user) }
+            if user.emailVerified { throw IdentityError.rejected("Your e-mail address is already verified.") }
+            try await spendVerificationBudget(of: principal.userID, reason: "resend", on: connection)
+            let queued = try await queueVerification(
+                userID: principal.userID,
+                email: user.email,
+                name: user.fullName,
+                reason: "resend",
+                on: connection
             )
-            var found: (String, String, Bool)?
-            for try await row in rows.decode((String, String, Bool).self) { found = row }
-            guard let (email, name, verified) = found else { throw NotFound(.user) }
-            if verified { throw IdentityError.rejected("Your e-mail address is already verified.") }
-            let resent = try await connection.count(
-                """
-                SELECT count(*) FROM emails WHERE user_id = \(principal.userID) AND template = \(MailTemplate.verifyEmail.rawValue)
-                AND context->>'reason' = 'resend' AND created_at > now() - interval '1 hour'
-                """,
-                logger: logger
-            )
-            if resent >= Self.verificationResendLimit {
-                let oldest = try await connection.count(
-                    """
-                    SELECT ceil(extract(epoch FROM min(created_at) + interval '1 hour' - now()))::bigint FROM emails
-                    WHERE user_id = \(principal.userID) AND template = \(MailTemplate.verifyEmail.rawValue)
-                    AND context->>'reason' = 'resend' AND created_at > now() - interval '1 hour'
-                    """,
-                    logger: logger
-                )
-                throw IdentityError.throttled(retryAfter: max(1, oldest))
-            }
-            let queued = try await queueVerification(userID: principal.userID, email: email, name: name, reason: "resend", on: connection)
             try await recordForUser(principal.userID, action: .emailVerificationSent, ip: ip, metadata: [:], on: connection)
             return queued
         }
         await outbox.publish(queued.map { [$0] } ?? [])
+    }
+
+    /// Throws `throttled`, with the seconds until the oldest one stops counting, once `userID` was
+    /// sent `verificationResendLimit` verification mails for `reason` in the last hour. The caller
+    /// holds the user's row lock, so concurrent requests count one at a time.
+    func spendVerificationBudget(of userID: UUID, reason: String, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT count(*), coalesce(ceil(extract(epoch FROM min(created_at) + interval '1 hour' - now()))::bigint, 0) FROM emails
+            WHERE user_id = \(userID) AND template = \(MailTemplate.verifyEmail.rawValue)
+            AND context->>'reason' = \(reason) AND created_at > now() - interval '1 hour'
+            """,
+            logger: logger
+        )
+        for try await (sent, retryAfter) in rows.decode((Int, Int).self) where sent >= Self.verificationResendLimit {
+            throw IdentityError.throttled(retryAfter: max(1, retryAfter))
+        }
     }
 
     /// A token as a client sent it: trimmed, non-empty, of a sane length.

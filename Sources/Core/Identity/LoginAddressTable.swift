@@ -10,17 +10,16 @@ struct LoginAddressTable: Sendable {
     /// Notes that `userID` signed in from `ip`. True when the account had signed in from other
     /// addresses before but never from this one: a first address is a baseline, not news.
     func record(_ ip: String, of userID: UUID, on connection: PostgresConnection) async throws -> Bool {
-        let earlier = try await connection.count("SELECT count(*) FROM login_addresses WHERE user_id = \(userID)", logger: logger)
+        // One statement: the subquery sees the rows as they were before this insert.
         let rows = try await connection.query(
             """
             INSERT INTO login_addresses (user_id, ip) VALUES (\(userID), \(ip))
             ON CONFLICT (user_id, ip) DO UPDATE SET last_seen_at = now()
-            RETURNING xmax = 0
+            RETURNING xmax = 0 AND EXISTS (SELECT 1 FROM login_addresses WHERE user_id = \(userID))
             """,
             logger: logger
         )
-        var inserted = false
-        for try await value in rows.decode(Bool.self) { inserted = value }
-        return inserted && earlier > 0
+        for try await isNews in rows.decode(Bool.self) { return isNews }
+        return false
     }
 }

@@ -61,6 +61,28 @@ struct EmailChangeTests {
         }
     }
 
+    @Test func threeAddressChangesAnHourThenTooMany() async throws {
+        try await MailBed.run(worker: false) { bed in
+            let account = try await bed.api.register()
+            for attempt in 0..<3 {
+                let email = "change-\(attempt)-\(UUID().uuidString.prefix(6).lowercased())@example.com"
+                let changed = try await bed.api.request(.patch, "/api/v1/users/me/", json: ["email": email], token: account.access)
+                #expect(changed.status == .ok, "\(changed.text)")
+            }
+            let fourth = try await bed.api.request(
+                .patch,
+                "/api/v1/users/me/",
+                json: ["email": "one-too-many@example.com"],
+                token: account.access
+            )
+            #expect(fourth.status == .tooManyRequests)
+            #expect(fourth.headers[.retryAfter].flatMap { Int($0) }.map { $0 > 3_500 && $0 <= 3_600 } == true)
+            // Only the address is held back; the rest of the profile still changes.
+            let renamed = try await bed.api.request(.patch, "/api/v1/users/me/", json: ["full_name": "Still Me"], token: account.access)
+            #expect(try renamed.json()["full_name"] as? String == "Still Me")
+        }
+    }
+
     @Test func aLoginFromANewAddressIsMailedWhenAsked() async throws {
         try await MailBed.run { bed in
             let account = try await bed.api.register()
