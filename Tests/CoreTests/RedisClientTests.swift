@@ -155,9 +155,50 @@ struct RedisClientTests {
         }
     }
 
-    /// Blocking commands run on the client's own threads: while several BLPOPs wait, other calls
-    /// still complete and can release them. Were they blocking Swift's cooperative pool (two threads
-    /// here), the pushes could not run until the pops timed out, and the pops would return nil.
+    /// Calls share one connection per event loop: under many concurrent callers each gets its own
+    /// replies, and a transaction's commands are never split by another caller's.
+    @Test func concurrentCallersOnASharedConnectionGetTheirOwnReplies() async throws {
+        try await withClient { redis in
+            let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        let key = prefix + "c\(index)"
+                        if index.isMultiple(of: 3) {
+                            let results = try await redis.transaction([RedisCommand("SET", key, "v\(index)"), RedisCommand("GET", key)])
+                            return results.last?.string == "v\(index)" ? 0 : 1
+                        }
+                        try await redis.send("SET", key, "v\(index)")
+                        let replies = try await redis.pipeline([RedisCommand("GET", key), RedisCommand("STRLEN", key)])
+                        return replies[0].string == "v\(index)" && replies[1].int == "v\(index)".count ? 0 : 1
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(mismatches == 0)
+        }
+    }
+
+    /// A server that accepts and never answers: the call fails with a connection error once the
+    /// command timeout has passed, rather than waiting for ever.
+    @Test func aServerThatNeverAnswersTimesOut() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        var settings = RedisSettings(host: "127.0.0.1", port: silent.port)
+        settings.commandTimeout = .milliseconds(300)
+        try await withClient(settings) { redis in
+            let started = ContinuousClock.now
+            await #expect {
+                try await redis.ping()
+            } throws: { error in
+                (error as? RedisError)?.isTransient == true
+            }
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    /// Blocking commands get connections of their own: while several BLPOPs wait, other calls
+    /// still complete and can release them. Were they on the shared connection, the pushes would
+    /// wait behind the pops until those timed out, and the pops would return nil.
     @Test func blockingCommandsDoNotStarveOtherWork() async throws {
         var settings = TestEnvironment.redis
         settings.poolSize = 6

@@ -1,32 +1,53 @@
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// A pool of hiredis connections with an async API.
+/// Redis with an async API, on NIO's event loops.
 ///
-/// hiredis is blocking, so every call runs on the client's own thread pool (one thread per pooled
-/// connection), never on Swift's cooperative pool. Idle connections that the server has closed,
-/// for instance because Redis restarted, are detected before reuse and replaced, so callers see no
-/// error after a restart. A connection that fails mid-command is discarded and the error thrown.
+/// Calls share one connection per event loop (`RedisConnection`): a call made on an event loop,
+/// as every request of the API is, writes to and reads from its own loop's connection without
+/// changing threads. A connection that broke or that the server closed (Redis restarted) is
+/// replaced by the next call, so callers see no error after a restart; the calls that were waiting
+/// on it fail with a connection error. A blocking command (one sent with a `timeout`, such as
+/// `BLMOVE`) would hold every reply behind its own on a shared connection, so it gets a connection
+/// of its own for its duration, at most `REDIS_POOL_SIZE` of them at once.
 public final class RedisClient: Service, Sendable {
     public let settings: RedisSettings
     private let logger: Logger
-    private let threadPool: NIOThreadPool
-    private let idle = Mutex<[RedisConnection]>([])
+    private let group: any EventLoopGroup
+    private let shared = Mutex<Shared>(Shared())
+    private let blocking: AsyncSemaphore
 
-    public init(settings: RedisSettings, logger: Logger) {
+    private struct Shared {
+        /// By event loop: a connection, or the attempt to open one that callers wait for.
+        var connections: [ObjectIdentifier: Slot] = [:]
+        var closed = false
+    }
+
+    private enum Slot {
+        case open(RedisConnection)
+        case opening(Task<RedisConnection, any Error>)
+    }
+
+    public init(settings: RedisSettings, logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
         self.settings = settings
         self.logger = logger
-        self.threadPool = NIOThreadPool(numberOfThreads: settings.poolSize)
-        self.threadPool.start()
+        self.group = group
+        self.blocking = AsyncSemaphore(limit: settings.poolSize)
     }
 
     /// Sends one command; an error reply is thrown as `RedisError.server`.
     /// `timeout` extends the reply deadline for blocking commands such as `BLMOVE`.
     @discardableResult
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RedisReply {
-        try await onConnection { connection throws(RedisError) in try connection.send(command, timeout: timeout) }
+        guard let timeout else { return try await connection().send(command) }
+        return try await blocking.withPermit { () async throws -> RedisReply in
+            let own = try await RedisConnection.connect(settings: settings, on: group.next())
+            defer { own.close() }
+            return try await own.send(command, timeout: timeout)
+        }
     }
 
     @discardableResult
@@ -37,7 +58,7 @@ public final class RedisClient: Service, Sendable {
     /// Sends all commands in one round trip; replies come back in order, error replies in place.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
-        return try await onConnection { connection throws(RedisError) in try connection.pipeline(commands) }
+        return try await connection().pipeline(commands)
     }
 
     /// Runs the commands inside `MULTI`/`EXEC` in one round trip and returns `EXEC`'s replies.
@@ -57,13 +78,12 @@ public final class RedisClient: Service, Sendable {
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [], arguments: [any RedisArgument] = []) async throws -> RedisReply {
         let call = RedisCommand("EVALSHA", [script.sha1, keys.count] + keys + arguments)
-        return try await onConnection { connection throws(RedisError) in
-            do throws(RedisError) {
-                return try connection.send(call)
-            } catch .server(let message) where message.hasPrefix("NOSCRIPT") {
-                _ = try connection.send(RedisCommand("SCRIPT", "LOAD", script.source))
-                return try connection.send(call)
-            }
+        let connection = try await connection()
+        do throws(RedisError) {
+            return try await connection.send(call)
+        } catch .server(let message) where message.hasPrefix("NOSCRIPT") {
+            _ = try await connection.send(RedisCommand("SCRIPT", "LOAD", script.source))
+            return try await connection.send(call)
         }
     }
 
@@ -80,44 +100,60 @@ public final class RedisClient: Service, Sendable {
         try await close()
     }
 
-    /// Closes idle connections and stops the thread pool; later calls fail with a connection error.
+    /// Closes the shared connections; later calls fail with a connection error.
     public func close() async throws {
-        try await threadPool.shutdownGracefully()
-        idle.withLock { $0.removeAll() }
-    }
-
-    private func onConnection<Value: Sendable>(
-        _ body: @escaping @Sendable (RedisConnection) throws(RedisError) -> Value
-    ) async throws -> Value {
-        do {
-            return try await threadPool.runIfActive { [self] in
-                let connection = try checkout()
-                do {
-                    let value = try body(connection)
-                    checkin(connection)
-                    return value
-                } catch {
-                    if !connection.isBroken { checkin(connection) }
-                    throw error
-                }
+        let slots = shared.withLock { shared in
+            shared.closed = true
+            defer { shared.connections.removeAll() }
+            return Array(shared.connections.values)
+        }
+        for slot in slots {
+            switch slot {
+            case .open(let connection): connection.close()
+            case .opening(let task): (try? await task.value)?.close()
             }
-        } catch is NIOThreadPoolError.ThreadPoolInactive {
-            throw RedisError.connection("client is closed")
         }
     }
 
-    /// Takes an idle connection that is still open, or opens a new one. Blocking.
-    private func checkout() throws(RedisError) -> RedisConnection {
-        while let connection = idle.withLock({ $0.popLast() }) {
-            if !connection.peerHasClosed() { return connection }
-            logger.notice("redis closed an idle connection; reconnecting", metadata: ["redis.host": "\(settings.host):\(settings.port)"])
+    /// The shared connection of the event loop the caller runs on (or of the group's next loop),
+    /// opened when there is none or the one there stopped.
+    private func connection() async throws(RedisError) -> RedisConnection {
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? group.next()
+        let key = ObjectIdentifier(loop)
+        let slot: Slot? = shared.withLock { shared in
+            guard !shared.closed else { return nil }
+            switch shared.connections[key] {
+            case .open(let connection) where connection.isActive:
+                return .open(connection)
+            case .opening(let task):
+                return .opening(task)
+            case .open, nil:
+                let task = Task { [settings] () async throws -> RedisConnection in
+                    try await RedisConnection.connect(settings: settings, on: loop)
+                }
+                shared.connections[key] = .opening(task)
+                return .opening(task)
+            }
         }
-        return try RedisConnection(settings: settings)
-    }
-
-    private func checkin(_ connection: RedisConnection) {
-        idle.withLock { connections in
-            if connections.count < settings.poolSize { connections.append(connection) }
+        switch slot {
+        case nil:
+            throw .connection("client is closed")
+        case .open(let connection):
+            return connection
+        case .opening(let task):
+            do {
+                let connection = try await task.value
+                shared.withLock { shared in
+                    if case .opening(let current) = shared.connections[key], current == task { shared.connections[key] = .open(connection) }
+                }
+                return connection
+            } catch {
+                shared.withLock { shared in
+                    if case .opening(let current) = shared.connections[key], current == task { shared.connections[key] = nil }
+                }
+                if let error = error as? RedisError { throw error }
+                throw .connection("\(error)")
+            }
         }
     }
 }

@@ -1,139 +1,233 @@
 import CHiredis
-import Foundation
-import Synchronization
+import NIOCore
+import NIOPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// One blocking hiredis connection. Every method blocks the calling thread, so it must only be used
-/// from `RedisClient`'s own thread pool, never from Swift's cooperative pool.
+/// One Redis connection on a NIO event loop, which many callers share: each call's commands are
+/// written as one buffer, so a pipeline or a `MULTI`/`EXEC` is never split by another caller's
+/// commands, and replies come back in the order the calls were written. Nothing blocks a thread:
+/// the API's requests spend the budget and read their stamps in one Redis call each, and handing
+/// that call to a thread of a pool and back cost more than the call itself (BENCHMARKS.md, issue 15).
+///
+/// Replies are parsed by hiredis's reader, the parser Redis itself ships; only writing a command
+/// is done here, because RESP's request form is one line per argument.
 final class RedisConnection: Sendable {
-    private let context: Mutex<UnsafeMutablePointer<redisContext>>
-    private let settings: RedisSettings
-    /// Set once an I/O or protocol error leaves the stream in an unknown state.
-    private let broken = Atomic<Bool>(false)
+    private let channel: any Channel
 
-    /// Connects, authenticates and selects the database, all within the connect timeout.
-    init(settings: RedisSettings) throws(RedisError) {
-        guard let pointer = redisConnectWithTimeout(settings.host, Int32(settings.port), makeTimeval(settings.connectTimeout)) else {
-            throw RedisError.connection("cannot allocate a hiredis context")
-        }
-        if pointer.pointee.err != 0 {
-            let message = Self.errorString(pointer)
-            redisFree(pointer)
-            throw RedisError.connection("\(settings.host):\(settings.port): \(message)")
-        }
-        redisEnableKeepAlive(pointer)
-        redisSetTimeout(pointer, makeTimeval(settings.commandTimeout))
-        self.context = Mutex(pointer)
-        self.settings = settings
-
-        if let password = settings.password {
-            let auth = settings.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
-            _ = try send(auth)
-        }
-        if settings.database != 0 {
-            _ = try send(RedisCommand("SELECT", settings.database))
-        }
+    private init(channel: any Channel) {
+        self.channel = channel
     }
 
-    deinit {
-        context.withLock { redisFree($0) }
+    /// False once the connection broke or the server closed it; the client then opens another.
+    var isActive: Bool { channel.isActive }
+
+    var eventLoop: any EventLoop { channel.eventLoop }
+
+    /// Connects on `eventLoop`, authenticates and selects the database, within the connect timeout.
+    static func connect(settings: RedisSettings, on eventLoop: any EventLoop) async throws(RedisError) -> RedisConnection {
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(TimeAmount(settings.connectTimeout))
+                .channelOption(.socketOption(.so_keepalive), value: 1)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RedisReplyHandler(commandTimeout: TimeAmount(settings.commandTimeout))
+                        )
+                    }
+                }
+                .connect(host: settings.host, port: settings.port)
+                .get()
+        } catch {
+            throw .connection("\(settings.host):\(settings.port): \(error)")
+        }
+        let connection = RedisConnection(channel: channel)
+        do throws(RedisError) {
+            if let password = settings.password {
+                let auth = settings.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+                _ = try await connection.send(auth)
+            }
+            if settings.database != 0 {
+                _ = try await connection.send(RedisCommand("SELECT", settings.database))
+            }
+        } catch {
+            connection.close()
+            throw error
+        }
+        return connection
     }
 
-    var isBroken: Bool { broken.load(ordering: .relaxed) }
-
-    /// Sends one command and waits for its reply. An error reply is thrown as `RedisError.server`.
-    /// `timeout` replaces the command timeout for this call (blocking commands need longer).
-    func send(_ command: RedisCommand, timeout: Duration? = nil) throws(RedisError) -> RedisReply {
-        let reply = try pipeline([command], timeout: timeout)[0]
-        if case .error(let message) = reply { throw RedisError.server(message) }
+    /// Sends one command and waits for its reply; an error reply is thrown as `RedisError.server`.
+    /// `timeout` extends the reply deadline (for a blocking command, on a connection of its own).
+    func send(_ command: RedisCommand, timeout: Duration? = nil) async throws(RedisError) -> RedisReply {
+        let reply = try await pipeline([command], timeout: timeout)[0]
+        if case .error(let message) = reply { throw .server(message) }
         return reply
     }
 
-    /// Writes all commands in one round trip and reads their replies in order. Error replies are
-    /// returned in place so the caller can tell which command failed.
-    func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) throws(RedisError) -> [RedisReply] {
-        guard !isBroken else { throw RedisError.connection("connection already failed") }
-        let result: Result<[RedisReply], RedisError> = context.withLock { pointer in
-            if let timeout { redisSetTimeout(pointer, makeTimeval(timeout + settings.commandTimeout)) }
-            defer { if timeout != nil { redisSetTimeout(pointer, makeTimeval(settings.commandTimeout)) } }
-            for command in commands {
-                guard Self.append(command, to: pointer) == REDIS_OK else {
-                    return .failure(.connection(Self.errorString(pointer)))
-                }
-            }
-            var replies: [RedisReply] = []
-            replies.reserveCapacity(commands.count)
-            for _ in commands {
-                var raw: UnsafeMutableRawPointer?
-                guard redisGetReply(pointer, &raw) == REDIS_OK, let raw else {
-                    return .failure(.connection(Self.errorString(pointer)))
-                }
-                let reply = raw.assumingMemoryBound(to: redisReply.self)
-                replies.append(Self.decode(reply))
-                freeReplyObject(raw)
-            }
-            return .success(replies)
-        }
-        switch result {
-        case .success(let replies):
-            return replies
-        case .failure(let error):
-            broken.store(true, ordering: .relaxed)
+    /// Writes all commands at once and returns their replies in order, error replies in place.
+    func pipeline(_ commands: [RedisCommand], timeout: Duration? = nil) async throws(RedisError) -> [RedisReply] {
+        let promise = channel.eventLoop.makePromise(of: [RedisReply].self)
+        let request = RedisRequest(commands: commands, extraTime: timeout.map(TimeAmount.init), promise: promise)
+        channel.writeAndFlush(request).whenFailure { error in promise.fail(error) }
+        do {
+            return try await promise.futureResult.get()
+        } catch let error as RedisError {
             throw error
+        } catch {
+            throw .connection("\(error)")
         }
     }
 
-    /// True when the server has closed this idle connection (for example because it restarted).
-    /// A non-blocking peek costs one system call and no round trip.
-    func peerHasClosed() -> Bool {
-        context.withLock { pointer in
-            var byte: UInt8 = 0
-            let received = recv(pointer.pointee.fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-            if received == 0 { return true }  // orderly shutdown by the server
-            if received > 0 { return true }  // unsolicited bytes: the stream is out of step
-            return errno != EAGAIN && errno != EWOULDBLOCK
+    func close() {
+        channel.close(promise: nil)
+    }
+}
+
+/// One call's commands and where their replies go.
+struct RedisRequest: Sendable {
+    let commands: [RedisCommand]
+    /// Added to the command timeout for this call.
+    let extraTime: TimeAmount?
+    let promise: EventLoopPromise<[RedisReply]>
+}
+
+/// Writes requests in RESP and matches replies to them in order. A reply that does not arrive
+/// within the command timeout, a protocol error or a closed connection fails every waiting call
+/// and closes the channel: after any of them the stream's position is unknown.
+final class RedisReplyHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = RedisRequest
+    typealias OutboundOut = ByteBuffer
+
+    private struct Waiting {
+        let request: RedisRequest
+        var replies: [RedisReply] = []
+    }
+
+    private let commandTimeout: TimeAmount
+    private let reader: UnsafeMutablePointer<redisReader>
+    private var waiting = CircularBuffer<Waiting>()
+    private var deadline: Scheduled<Void>?
+
+    init(commandTimeout: TimeAmount) {
+        self.commandTimeout = commandTimeout
+        self.reader = redisReaderCreate()
+    }
+
+    deinit {
+        redisReaderFree(reader)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let request = unwrapOutboundIn(data)
+        guard !request.commands.isEmpty else {
+            request.promise.succeed([])
+            promise?.succeed()
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: request.commands.reduce(0) { $0 + Self.size(of: $1) })
+        for command in request.commands { Self.encode(command, into: &buffer) }
+        waiting.append(Waiting(request: request))
+        if waiting.count == 1 { armDeadline(context: context) }
+        context.write(wrapOutboundOut(buffer), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let fed = buffer.withUnsafeReadableBytes { bytes in
+            redisReaderFeed(reader, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count)
+        }
+        guard fed == REDIS_OK else { return fail(context: context, RedisError.connection("cannot buffer a reply")) }
+        while true {
+            var raw: UnsafeMutableRawPointer?
+            guard redisReaderGetReply(reader, &raw) == REDIS_OK else {
+                return fail(context: context, RedisError.connection("protocol error: \(readerError)"))
+            }
+            guard let raw else { return }
+            let reply = RedisReply(hiredis: raw.assumingMemoryBound(to: redisReply.self))
+            freeReplyObject(raw)
+            guard !waiting.isEmpty else { return fail(context: context, RedisError.connection("a reply nobody asked for")) }
+            waiting[waiting.startIndex].replies.append(reply)
+            if waiting[waiting.startIndex].replies.count == waiting[waiting.startIndex].request.commands.count {
+                let done = waiting.removeFirst()
+                deadline?.cancel()
+                deadline = nil
+                if !waiting.isEmpty { armDeadline(context: context) }
+                done.request.promise.succeed(done.replies)
+            }
         }
     }
 
-    private static func append(_ command: RedisCommand, to pointer: UnsafeMutablePointer<redisContext>) -> Int32 {
-        let count = command.arguments.count
-        let lengths = command.arguments.map(\.count)
-        let buffers = UnsafeMutablePointer<UnsafePointer<CChar>?>.allocate(capacity: count)
-        defer { buffers.deallocate() }
-        // Copy each argument into memory that stays valid for the call; hiredis copies it again into
-        // its output buffer before returning.
-        var storage: [UnsafeMutableRawBufferPointer] = []
-        storage.reserveCapacity(count)
-        defer { storage.forEach { $0.deallocate() } }
-        for (index, argument) in command.arguments.enumerated() {
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(argument.count, 1), alignment: 1)
-            buffer.copyBytes(from: argument)
-            storage.append(buffer)
-            buffers[index] = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: CChar.self))
-        }
-        return lengths.withUnsafeBufferPointer { lengthPointer in
-            redisAppendCommandArgv(pointer, Int32(count), buffers, lengthPointer.baseAddress)
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(RedisError.connection("connection closed"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context: context, RedisError.connection("\(error)"))
+    }
+
+    /// The oldest call's reply is due within the command timeout (plus its own extra time).
+    private func armDeadline(context: ChannelHandlerContext) {
+        guard let first = waiting.first else { return }
+        let allowed = commandTimeout + (first.request.extraTime ?? .zero)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: allowed) {
+            let (handler, context) = loopBound.value
+            handler.fail(context: context, RedisError.connection("no reply within \(allowed.nanoseconds / 1_000_000) ms"))
         }
     }
 
-    private static func decode(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
+    private func fail(context: ChannelHandlerContext, _ error: RedisError) {
+        failAll(error)
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: RedisError) {
+        deadline?.cancel()
+        deadline = nil
+        while let next = waiting.popFirst() { next.request.promise.fail(error) }
+    }
+
+    private var readerError: String {
+        withUnsafeBytes(of: reader.pointee.errstr) { raw in String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    }
+
+    // MARK: RESP requests: `*<count>\r\n`, then `$<length>\r\n<bytes>\r\n` per argument.
+
+    private static func size(of command: RedisCommand) -> Int {
+        command.arguments.reduce(16) { $0 + $1.count + 16 }
+    }
+
+    private static func encode(_ command: RedisCommand, into buffer: inout ByteBuffer) {
+        buffer.writeString("*\(command.arguments.count)\r\n")
+        for argument in command.arguments {
+            buffer.writeString("$\(argument.count)\r\n")
+            buffer.writeBytes(argument)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+}
+
+extension RedisReply {
+    /// A reply as hiredis's reader built it.
+    init(hiredis reply: UnsafeMutablePointer<redisReply>) {
         let value = reply.pointee
         switch value.type {
         case REDIS_REPLY_STRING:
-            return .bulk(bytes(value.str, value.len))
+            self = .bulk(Self.bytes(value.str, value.len))
         case REDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(value.str, value.len), as: UTF8.self))
+            self = .status(String(decoding: Self.bytes(value.str, value.len), as: UTF8.self))
         case REDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(value.str, value.len), as: UTF8.self))
+            self = .error(String(decoding: Self.bytes(value.str, value.len), as: UTF8.self))
         case REDIS_REPLY_INTEGER:
-            return .integer(Int(value.integer))
+            self = .integer(Int(value.integer))
         case REDIS_REPLY_ARRAY:
-            return .array((0..<value.elements).map { decode(value.element[$0]!) })
+            self = .array((0..<value.elements).map { RedisReply(hiredis: value.element[$0]!) })
         default:
-            return .null
+            self = .null
         }
     }
 
@@ -141,16 +235,4 @@ final class RedisConnection: Sendable {
         guard let pointer, length > 0 else { return [] }
         return Array(UnsafeRawBufferPointer(start: pointer, count: length))
     }
-
-    private static func errorString(_ pointer: UnsafeMutablePointer<redisContext>) -> String {
-        let message = withUnsafeBytes(of: pointer.pointee.errstr) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        return message.isEmpty ? "connection closed" : message
-    }
-}
-
-private func makeTimeval(_ duration: Duration) -> timeval {
-    let (seconds, attoseconds) = duration.components
-    return timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
 }
