@@ -15,8 +15,10 @@ extension AuditService {
         let producer = TaskProducer(broker: broker)
         self.init(
             postgres: postgres,
-            dispatch: { auditID, notBefore, taskID in
-                try await producer.enqueue(ScanAuditTask(auditID: auditID), options: .init(id: taskID, eta: notBefore))
+            dispatch: { scans in
+                try await producer.enqueue(
+                    scans.map { scan in (ScanAuditTask(auditID: scan.auditID), TaskEnvelope.Options(id: scan.taskID, eta: scan.notBefore)) }
+                )
             },
             liveScans: { taskIDs in try await broker.liveTaskIDs(among: taskIDs) },
             stuckAfter: broker.visibilityTimeout * 3,

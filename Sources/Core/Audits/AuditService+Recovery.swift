@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 extension AuditService {
@@ -6,7 +7,7 @@ extension AuditService {
     static let restartedReason = "The worker running this scan stopped; the scan starts again."
 
     /// The audits' part of the shared publish cycle.
-    var cycle: JobCycle { JobCycle(noun: "audit scan", rowKey: "audit", logger: logger) }
+    var cycle: JobCycle { JobCycle.auditScans(logger: logger) }
 
     /// Returns RUNNING audits whose scan sent no heartbeat since `now - stuckAfter` to PENDING.
     /// Each row is re-checked under its lock, so an audit whose scan sent a heartbeat, finished or
@@ -33,4 +34,9 @@ extension AuditService {
         guard !missing.isEmpty else { return [] }
         return try await postgres.withConnection { connection in try await table.stillWaiting(missing, since: cutoff, on: connection) }
     }
+}
+
+extension JobCycle {
+    /// The audits' cycle, for the service and its group of starts (`StartWriter`).
+    static func auditScans(logger: Logger) -> JobCycle { JobCycle(noun: "audit scan", rowKey: "audit", logger: logger) }
 }

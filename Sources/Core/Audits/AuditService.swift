@@ -5,9 +5,17 @@ import PostgresNIO
 /// Starting, reading, canceling and checking audits. The scan itself is `AuditScanner`, run by
 /// the worker; this side only writes the audit row and hands its id to `dispatch`.
 public struct AuditService: Sendable {
-    /// Publishes the scan of an audit (the `audits.scan` task) as the message `taskID`, optionally
-    /// not before a time. The caller picks the id, so a start can store it with the audit.
-    public typealias Dispatch = @Sendable (_ auditID: UUID, _ notBefore: Date?, _ taskID: String) async throws -> Void
+    /// Publishes the scans of audits (`audits.scan` tasks) in one round trip. The caller picks
+    /// each message's id, so a start can store it with the audit.
+    public typealias Dispatch = @Sendable (_ scans: [ScanMessage]) async throws -> Void
+
+    /// One scan message: its audit, the message's task id, and optionally a time it may not run
+    /// before.
+    public struct ScanMessage: Sendable {
+        public let auditID: UUID
+        public let taskID: String
+        public let notBefore: Date?
+    }
     /// Which of the given scan task ids still have a message in the queue (ready, being run,
     /// delayed or retrying), found by id: the cost never depends on how many messages wait.
     public typealias LiveScans = @Sendable (_ taskIDs: [String]) async throws -> Set<String>
@@ -27,6 +35,8 @@ public struct AuditService: Sendable {
     /// Moved after each write here, for the API's response cache; nil where nothing caches.
     public let changes: AuditChanges?
     let logger: Logger
+    /// Concurrent starts, written and published in groups (`AuditService+Start.swift`).
+    let starts: GroupCommit<AuditTable.StartRequest, AuditTable.StartOutcome>
 
     public init(
         postgres: PostgresClient,
@@ -44,83 +54,24 @@ public struct AuditService: Sendable {
         self.maxActiveAudits = maxActiveAudits
         self.changes = changes
         self.logger = logger
+        let writer = StartWriter(
+            postgres: postgres,
+            dispatch: dispatch,
+            maxActiveAudits: maxActiveAudits,
+            changes: changes,
+            logger: logger
+        )
+        self.starts = GroupCommit(maxGroup: StartWriter.maxGroup) { group in await writer.write(group) }
     }
-
-    /// How long a refused start is told to wait before trying again.
-    static let busyRetryAfter = 30
 
     var table: AuditTable { AuditTable(logger: logger) }
-
-    /// `POST audits/start/`: writes the audit (PENDING) with the task id of its scan, then publishes
-    /// that message. If Redis cannot take it, the audit still exists and its message is not live,
-    /// so the reconciler publishes it later: an accepted audit is never lost. An organization with
-    /// `maxActiveAudits` audits waiting or running already is told to come back (`AuditError.busy`).
-    public func start(_ principal: Principal, integration: UUID?, repository rawRepository: String?, checks: [String]?) async throws
-        -> Audit
-    {
-        let organizationID = try principal.organization()
-        try principal.authorize(.runAudits)
-        var errors: [String: [String]] = [:]
-        let repository = RepositoryName.parse(rawRepository, field: "repository", into: &errors)
-        let selected = Array(Set(checks ?? [])).sorted()
-        let unknown = selected.filter { CheckCatalogue.check(id: $0) == nil }
-        if !unknown.isEmpty { errors["checks"] = unknown.map { "Unknown check \"\($0)\"." } }
-        if !errors.isEmpty { throw AuditError.validation(errors) }
-
-        let new = AuditTable.NewAudit(
-            organizationID: organizationID,
-            integrationID: nil,  // picked by the statement
-            repository: repository?.description,
-            checks: selected,
-            trigger: .manual,
-            requestedBy: principal.userID,
-            scanTaskID: TaskEnvelope.newID()
-        )
-        var outcome = try await written(new, integration: integration)
-        if case .uncounted = outcome {
-            try await postgres.transaction(logger: logger) { connection in
-                try await table.recountActive(organizationID: organizationID, on: connection)
-            }
-            outcome = try await written(new, integration: integration)
-        }
-        let audit: Audit
-        switch outcome {
-        case .started(let started):
-            audit = started
-        case .busy(let active):
-            throw AuditError.busy(
-                "This organization already has \(active) audits waiting or running, the most it may have at once; "
-                    + "start this one when one of them has finished.",
-                retryAfter: Self.busyRetryAfter
-            )
-        case .noIntegration:
-            throw AuditError.validation([
-                "integration": [integration == nil ? "Connect GitHub first: this organization has no integration." : "Unknown integration."]
-            ])
-        case .uncounted:
-            throw PostgresDecodingError.Code.missingData  // the recount above wrote the row
-        }
-        await changes?.changed()
-        if let taskID = new.scanTaskID {
-            // Stored with the audit already: one statement fewer than `publish` (BENCHMARKS.md, issue 15).
-            await cycle.publish(audit.id) { try await dispatch(audit.id, nil, taskID) }
-        }
-        return audit
-    }
-
-    /// The start's one statement, committed on its own (`AuditTable.StartStatement`).
-    private func written(_ new: AuditTable.NewAudit, integration: UUID?) async throws -> AuditTable.StartOutcome {
-        try await postgres.withConnection { connection in
-            try await table.start(new, integration: integration, maxActive: maxActiveAudits, on: connection)
-        }
-    }
 
     /// Publishes the scan and records that it was published, with the message's task id. A failure
     /// (Redis down) is logged and left to the reconciler.
     func publish(_ auditID: UUID, notBefore: Date?) async {
         await cycle.publish(auditID) {
             let taskID = TaskEnvelope.newID()
-            try await dispatch(auditID, notBefore, taskID)
+            try await dispatch([ScanMessage(auditID: auditID, taskID: taskID, notBefore: notBefore)])
             try await postgres.withConnection { connection in
                 try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: true, on: connection)
             }
@@ -132,7 +83,7 @@ public struct AuditService: Sendable {
     /// cannot take it, so the scan task fails and its retry tries again.
     public func publishPostponed(_ auditID: UUID, notBefore: Date) async throws {
         let taskID = TaskEnvelope.newID()
-        try await dispatch(auditID, notBefore, taskID)
+        try await dispatch([ScanMessage(auditID: auditID, taskID: taskID, notBefore: notBefore)])
         try await postgres.withConnection { connection in
             try await table.published(auditID, taskID: taskID, stampingEnqueuedAt: false, on: connection)
         }

@@ -67,61 +67,91 @@ extension AuditTable {
         }
     }
 
-    /// `POST audits/start/` in one statement, committed on its own: it locks the organization's
-    /// row of `active_audit_counts`, compares the count with the quota, picks the integration and
-    /// writes the audit. Holding the lock costs one statement and its commit, where a transaction
-    /// of five round trips held it before (BENCHMARKS.md, issue 15). Under READ COMMITTED the
-    /// locking read returns the row as the start before us committed it, so the count is exact;
-    /// the insert's trigger then adds one to the row this statement holds. The integration is read
-    /// from the statement's snapshot, as a separate query would read it.
+    /// A group of `POST audits/start/` in one statement, committed on its own (`GroupCommit`): it
+    /// locks the rows of `active_audit_counts` of the group's organizations, in the order of their
+    /// ids so that two API processes' groups cannot deadlock, lets in each organization's requests
+    /// in arrival order while the count stays under the quota, picks each one's integration and
+    /// writes the audits. One statement and one commit serve the group, where each start paid for
+    /// its own (BENCHMARKS.md, issue 15). Under READ COMMITTED the locking read returns the rows as
+    /// the group before us committed them, so the counts are exact; the insert's trigger then adds
+    /// one per audit to the rows this statement holds. A request sees the count plus the requests
+    /// of its organization ahead of it in the group that have an integration, so a group decides
+    /// exactly as the same starts one after the other would. One row comes back per request, in
+    /// the group's order.
     struct StartStatement: PostgresPreparedStatement {
         static let sql = """
-            WITH gate AS (
-                SELECT active FROM active_audit_counts WHERE organization_id = $2 FOR UPDATE
+            WITH requested AS (
+                SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                    WITH ORDINALITY AS r(id, organization_id, integration, repository, checks, trigger, requested_by, scan_task_id, position)
+            ), gate AS (
+                SELECT organization_id, active FROM active_audit_counts
+                WHERE organization_id IN (SELECT organization_id FROM requested)
+                ORDER BY organization_id FOR UPDATE
             ), picked AS (
-                \(IntegrationTable.pickQuery(requested: "$3", organizationID: "$2"))
+                SELECT requested.*, gate.active, (
+                    \(IntegrationTable.pickQuery(requested: "NULLIF(requested.integration, '')", organizationID: "requested.organization_id"))
+                ) AS integration_id
+                FROM requested LEFT JOIN gate USING (organization_id)
+            ), decided AS (
+                SELECT picked.*, active + count(*) FILTER (WHERE integration_id IS NOT NULL) OVER (
+                    PARTITION BY organization_id ORDER BY position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                ) AS seen
+                FROM picked
             ), inserted AS (
                 INSERT INTO audits (id, organization_id, integration_id, repository, checks, trigger, requested_by, scan_task_id, enqueued_at)
-                SELECT $1::uuid, $2::uuid, picked.id, $4::text, $5::text[], $6::text, $7::uuid, $9::text,
-                       CASE WHEN $9::text IS NULL THEN NULL ELSE now() END
-                FROM gate, picked
-                WHERE gate.active < $8::integer
+                SELECT id, organization_id, integration_id, NULLIF(repository, ''),
+                       ARRAY(SELECT jsonb_array_elements_text(checks::jsonb)), trigger, NULLIF(requested_by, '')::uuid,
+                       NULLIF(scan_task_id, ''), CASE WHEN scan_task_id = '' THEN NULL ELSE now() END
+                FROM decided
+                WHERE integration_id IS NOT NULL AND seen < $9::integer
+                ORDER BY position
                 RETURNING \(Audit.columns)
             )
-            SELECT inserted.*, gate.active, picked.id FROM (VALUES (1)) AS one
-            LEFT JOIN gate ON true LEFT JOIN picked ON true LEFT JOIN inserted ON true
+            SELECT inserted.*, decided.seen, decided.active, decided.integration_id
+            FROM decided LEFT JOIN inserted ON inserted.id = decided.id
+            ORDER BY decided.position
             """
 
-        let new: NewAudit
-        let requestedIntegration: UUID?
+        let group: [StartRequest]
         let maxActive: Int
 
         func makeBindings() throws -> PostgresBindings {
+            // Arrays cannot hold NULL through PostgresNIO's encoders, so optional values travel as
+            // text with '' for none; `checks` (an array per request) travels as a JSON array.
             var bindings = PostgresBindings(capacity: 9)
-            bindings.append(new.id)
-            bindings.append(new.organizationID)
-            bindings.append(requestedIntegration)
-            bindings.append(new.repository)
-            bindings.append(new.checks)
-            bindings.append(new.trigger.rawValue)
-            bindings.append(new.requestedBy)
+            bindings.append(group.map(\.new.id))
+            bindings.append(group.map(\.new.organizationID))
+            bindings.append(group.map { $0.integration?.uuidString ?? "" })
+            bindings.append(group.map { $0.new.repository ?? "" })
+            bindings.append(try group.map { String(decoding: try JSONEncoder().encode($0.new.checks), as: UTF8.self) })
+            bindings.append(group.map(\.new.trigger.rawValue))
+            bindings.append(group.map { $0.new.requestedBy?.uuidString ?? "" })
+            bindings.append(group.map { $0.new.scanTaskID ?? "" })
             bindings.append(maxActive)
-            bindings.append(new.scanTaskID)
             return bindings
         }
 
         func decodeRow(_ row: PostgresRow) throws -> StartOutcome {
-            // The gate's count and the picked integration follow the audit's columns, which are
-            // all NULL when nothing was written.
+            // The count the request saw, the organization's count before the group and the
+            // integration follow the audit's columns, which are all NULL when nothing was written.
             let trailing = Array(row.dropFirst(Audit.columnCount))
-            guard trailing.count == 2 else { throw PostgresDecodingError.Code.missingData }
-            let active = try trailing[0].decode(Int?.self)
-            let integration = try trailing[1].decode(UUID?.self)
-            guard let active else { return .uncounted }
-            if active >= maxActive { return .busy(active: active) }
+            guard trailing.count == 3 else { throw PostgresDecodingError.Code.missingData }
+            let seen = try trailing[0].decode(Int?.self)
+            let active = try trailing[1].decode(Int?.self)
+            let integration = try trailing[2].decode(UUID?.self)
+            guard let seen, let active else { return .uncounted }
+            // `seen` also counts the refused requests ahead of this one; what is really waiting or
+            // running is the count before the group, filled up to the quota by the group.
+            if seen >= maxActive { return .busy(active: min(seen, max(active, maxActive))) }
             guard integration != nil else { return .noIntegration }
             return .started(try Audit(row))
         }
+    }
+
+    /// One start of a group: the audit to write and the integration the client asked for, if any.
+    struct StartRequest: Sendable {
+        let new: NewAudit
+        let integration: UUID?
     }
 
     /// What a start found under its organization's count.

@@ -43,13 +43,17 @@ struct AuditTable: Sendable {
         return Page(items: audits, count: total, request: page)
     }
 
-    /// A new PENDING audit of `new.organizationID` (`StartStatement`) when the organization has
-    /// fewer than `maxActive` audits waiting or running, as the database counts them on every write
-    /// to `audits` (`active_audit_counts`, migrations 0012 and 0014), and the integration exists.
-    func start(_ new: NewAudit, integration: UUID?, maxActive: Int, on connection: PostgresConnection) async throws -> StartOutcome {
-        let statement = StartStatement(new: new, requestedIntegration: integration, maxActive: maxActive)
-        for try await outcome in try await connection.execute(statement, logger: logger) { return outcome }
-        throw PostgresDecodingError.Code.missingData
+    /// New PENDING audits, one per request of `group` whose organization has fewer than `maxActive`
+    /// audits waiting or running, as the database counts them on every write to `audits`
+    /// (`active_audit_counts`, migrations 0012 and 0014), and whose integration exists
+    /// (`StartStatement`). One outcome per request, in the group's order.
+    func start(_ group: [StartRequest], maxActive: Int, on connection: PostgresConnection) async throws -> [StartOutcome] {
+        let statement = StartStatement(group: group, maxActive: maxActive)
+        var outcomes: [StartOutcome] = []
+        outcomes.reserveCapacity(group.count)
+        for try await outcome in try await connection.execute(statement, logger: logger) { outcomes.append(outcome) }
+        guard outcomes.count == group.count else { throw PostgresDecodingError.Code.missingData }
+        return outcomes
     }
 
     /// Writes the organization's missing row of `active_audit_counts` from a real count. Writers of

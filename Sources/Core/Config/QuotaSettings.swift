@@ -13,7 +13,7 @@ public struct QuotaSettings: Sendable, Equatable {
 
     init(_ env: EnvironmentReader) throws(ConfigError) {
         self.init(
-            maxActiveAuditsPerOrganization: try env.integer("ORG_MAX_ACTIVE_AUDITS", default: 5, in: 1...10_000),
+            maxActiveAuditsPerOrganization: try env.integer("ORG_MAX_ACTIVE_AUDITS", default: 5, in: 1...1_000_000),
             maxStreamsPerUser: try env.integer("SSE_MAX_STREAMS_PER_USER", default: 10, in: 1...1_000)
         )
     }

@@ -16,10 +16,16 @@ struct JobCycle: Sendable {
     /// Runs `send` (publish the task, record that it was published). A failure (Redis down) is
     /// logged and left to the reconciler.
     func publish(_ id: UUID, send: () async throws -> Void) async {
+        await publish([id], send: send)
+    }
+
+    /// Runs `send` for several jobs published together (a group of starts).
+    func publish(_ ids: [UUID], send: () async throws -> Void) async {
         do {
             try await send()
         } catch {
-            logger.warning("\(noun) not published yet; the reconciler will retry", metadata: [rowKey: "\(id)", "error": "\(error)"])
+            let rows = ids.map(\.uuidString).joined(separator: ",")
+            logger.warning("\(noun) not published yet; the reconciler will retry", metadata: [rowKey: "\(rows)", "error": "\(error)"])
         }
     }
 

@@ -22,6 +22,11 @@ public struct TaskProducer: Sendable {
         )
     }
 
+    /// Enqueues several tasks in one round trip (`QueueBroker.publish(_:)`, one atomic script).
+    public func enqueue<Payload: TaskPayload>(_ tasks: [(Payload, TaskEnvelope.Options)]) async throws {
+        try await broker.publish(tasks.map { payload, options in try envelope(payload, options: options) })
+    }
+
     /// Enqueues `payload` on its declared queue (or `options.queue`); returns the task id.
     @discardableResult
     public func enqueue<Payload: TaskPayload>(_ payload: Payload, options: TaskEnvelope.Options = .init()) async throws -> String {
