@@ -16,7 +16,7 @@ struct AuditAPICommand: AsyncParsableCommand {
     /// Swift concurrency's jobs run on NIO's event loops, which also serve HTTP, PostgreSQL and
     /// Redis: a request no longer hops between the two thread pools at every await. That hop was
     /// most of what the API spent beyond its own work (BENCHMARKS.md). Nothing in the API blocks a
-    /// thread: bcrypt, PDF rendering, DNS and hiredis run on thread pools of their own. Installed
+    /// thread: bcrypt, PDF rendering and DNS run on thread pools of their own, and Redis is non-blocking. Installed
     /// before any other job runs, as NIO requires.
     static func main() async {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
