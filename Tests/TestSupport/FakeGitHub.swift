@@ -79,6 +79,8 @@ public final class FakeGitHub: Sendable {
         /// Set on every answer last, over everything else: a GitHub (or impostor) sending
         /// out-of-range `x-ratelimit-*` or `retry-after` values.
         public var headerOverrides: [String: String] = [:]
+        /// The GitHub App AuditMate is registered as, when a test registers one (`FakeGitHub+App`).
+        public var app: RegisteredApp?
 
         public init() {}
 
@@ -104,7 +106,7 @@ public final class FakeGitHub: Sendable {
     }
 
     public let enterprise: Bool
-    private let world: Mutex<World>
+    let world: Mutex<World>
     private let seen = Mutex<[Seen]>([])
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
     private let boundPort = Atomic<Int>(0)
@@ -185,7 +187,11 @@ public final class FakeGitHub: Sendable {
             response = Self.error(404, "Not Found")
         } else {
             if enterprise { path = String(path.dropFirst("/api/v3".count)) }
-            response = api(request, path: path, query: query)
+            if path.hasPrefix("/app/") {
+                response = await appAPI(request, path: path)
+            } else {
+                response = api(request, path: path, query: query)
+            }
         }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }

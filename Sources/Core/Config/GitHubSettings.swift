@@ -28,6 +28,8 @@ public struct GitHubSettings: Sendable {
     public var maxPages: Int
     /// The longest wait an upstream value (`retry-after`, `x-ratelimit-reset`) can impose.
     public var maxWait: Duration
+    /// The GitHub App, when one is configured (`GitHubAppSettings`).
+    public var app: GitHubAppSettings?
 
     public var oauthConfigured: Bool { clientID != nil && clientSecret != nil }
 
@@ -55,7 +57,8 @@ public struct GitHubSettings: Sendable {
         enterpriseHosts: Set<String> = [],
         maxResponseBytes: Int = 8 << 20,
         maxPages: Int = 100,
-        maxWait: Duration = .seconds(900)
+        maxWait: Duration = .seconds(900),
+        app: GitHubAppSettings? = nil
     ) {
         self.apiURL = apiURL
         self.webURL = webURL
@@ -71,6 +74,7 @@ public struct GitHubSettings: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.maxPages = maxPages
         self.maxWait = maxWait
+        self.app = app
     }
 
     init(_ env: EnvironmentReader, production: Bool) throws(ConfigError) {
@@ -90,7 +94,8 @@ public struct GitHubSettings: Sendable {
             enterpriseHosts: try Self.hostNames(env.list("GITHUB_ENTERPRISE_HOSTS")),
             maxResponseBytes: try env.integer("GITHUB_MAX_RESPONSE_BYTES", default: 8 << 20, in: (64 << 10)...(1 << 30)),
             maxPages: try env.integer("GITHUB_MAX_PAGES", default: 100, in: 1...10_000),
-            maxWait: .seconds(try env.integer("GITHUB_MAX_WAIT_SECONDS", default: 900, in: 1...86_400))
+            maxWait: .seconds(try env.integer("GITHUB_MAX_WAIT_SECONDS", default: 900, in: 1...86_400)),
+            app: try GitHubAppSettings.from(env)
         )
         if (clientID == nil) != (clientSecret == nil) {
             throw ConfigError(clientID == nil ? "GITHUB_CLIENT_ID" : "GITHUB_CLIENT_SECRET", "must be set together with its pair")

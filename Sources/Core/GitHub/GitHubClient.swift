@@ -89,6 +89,15 @@ public final class GitHubClient: Sendable {
         return items
     }
 
+    /// POST `path` without a body (minting an installation token). Retried like a GET on 5xx:
+    /// a second mint only makes a second token.
+    func post(_ path: String, credential: GitHubCredential) async throws(GitHubError) -> GitHubResponse {
+        let url = try absolute(path, credential)
+        let response = try await send(.POST, url: url, credential: credential)
+        guard (200..<300).contains(response.status) else { throw GitHubError.classify(response) }
+        return response
+    }
+
     /// POST a form, for OAuth endpoints on the web host (no ETag, no retries: codes are single-use).
     func postForm(_ url: String, fields: [String: String]) async throws(GitHubError) -> GitHubResponse {
         var request = OutboundRequest(url: url, method: .POST)
