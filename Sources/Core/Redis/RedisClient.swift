@@ -43,6 +43,7 @@ public final class RedisClient: Service, Sendable {
     @discardableResult
     public func send(_ command: RedisCommand, timeout: Duration? = nil) async throws -> RedisReply {
         guard let timeout else { return try await connection().send(command) }
+        guard !shared.withLock({ $0.closed }) else { throw RedisError.connection("client is closed") }
         return try await blocking.withPermit { () async throws -> RedisReply in
             let own = try await RedisConnection.connect(settings: settings, on: group.next())
             defer { own.close() }
