@@ -95,7 +95,8 @@ public struct GitHubApp: Sendable {
     public func token(installation id: Int, now: Date = .now) async throws -> GitHubCredential {
         if let kept = await kept(installation: id, now: now) { return GitHubCredential(baseURL: apiURL, token: kept) }
         let minted = try await mint(installation: id)
-        let keepFor = minted.expiresAt.timeIntervalSince(now) - Self.tokenMargin
+        // From when it is stored (minting takes a moment), or from `now` if that is later.
+        let keepFor = minted.expiresAt.timeIntervalSince(max(now, .now)) - Self.tokenMargin
         if keepFor >= 1 {
             do {
                 let sealed = try fernet.encrypt(Array(minted.token.utf8), now: now)
