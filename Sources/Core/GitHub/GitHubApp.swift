@@ -48,6 +48,8 @@ public struct GitHubApp: Sendable {
     static let jwtBackdating: TimeInterval = 60
     /// A kept installation token is used until this long before it expires.
     static let tokenMargin: TimeInterval = 5 * 60
+    /// How long GitHub says an installation token lives; a longer `expires_at` is not believed.
+    static let tokenLifetime: TimeInterval = 60 * 60
 
     let settings: GitHubAppSettings
     let apiURL: String
@@ -96,7 +98,8 @@ public struct GitHubApp: Sendable {
         if let kept = await kept(installation: id, now: now) { return GitHubCredential(baseURL: apiURL, token: kept) }
         let minted = try await mint(installation: id)
         // From when it is stored (minting takes a moment), or from `now` if that is later.
-        let keepFor = minted.expiresAt.timeIntervalSince(max(now, .now)) - Self.tokenMargin
+        // At most GitHub's documented hour: `expires_at` comes from the host, which may be anyone's.
+        let keepFor = min(minted.expiresAt.timeIntervalSince(max(now, .now)), Self.tokenLifetime) - Self.tokenMargin
         if keepFor >= 1 {
             do {
                 let sealed = try fernet.encrypt(Array(minted.token.utf8), now: now)

@@ -148,11 +148,13 @@ struct StartGroupTests {
         let groups = Mutex<[[Int]]>([])
         let batcher = GroupCommit<Int, Int>(maxGroup: 4) { group in
             groups.withLock { $0.append(group) }
-            try? await Task.sleep(for: .milliseconds(200))
+            // The first group takes long enough for the six others to queue up behind it.
+            if group == [1] { try? await Task.sleep(for: .seconds(1)) }
             return group.map { $0 < 0 ? .failure(GroupCommitError.noResult) : .success($0 * 10) }
         }
         let first = Task { try await batcher.submit(1) }
-        try await Task.sleep(for: .milliseconds(50))  // the first group is being written
+        // Wait until the first group is being written, however slowly the machine runs.
+        while groups.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
         let answers = try await withThrowingTaskGroup(of: (Int, Int?).self) { tasks in
             for value in [2, 3, -4, 5, 6, 7] {
                 tasks.addTask { (value, try? await batcher.submit(value)) }
